@@ -1,0 +1,20 @@
+/** Two projects: `unit` needs nothing but node; `integration` needs the local clusters and toolchain
+ * (scripts/test.sh brings them up first). */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }];
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/unit'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/integration'],
+      transform: { '^.+\\.ts$': tsJest },
+      slowTestThreshold: 60,
+    },
+  ],
+};

@@ -1,0 +1,56 @@
+/**
+ * One error type for everything a user can get wrong. Libraries and constructs throw;
+ * only the CLI boundary formats and picks the exit code.
+ */
+export interface Problem {
+  /** File the problem is in, relative to the project root (e.g. `tenants/acme.yaml`). */
+  readonly file: string;
+  /** Dotted path to the field (e.g. `topics[1].partitions`); empty for whole-file problems. */
+  readonly path: string;
+  /** Stable machine-readable code (e.g. `too_small`, `duplicate_id`). */
+  readonly code: string;
+  /** Lowercase message: what was received, what is allowed, how to fix it. */
+  readonly message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return p.path ? `${p.file}: ${p.path}: ${p.message}` : `${p.file}: ${p.message}`;
+}
+
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+  return [...problems].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) || a.path.localeCompare(b.path) || a.message.localeCompare(b.message),
+  );
+}
+
+/** Thrown when input is invalid. Carries every problem found, not just the first. */
+export class ValidationError extends Error {
+  readonly problems: readonly Problem[];
+  constructor(problems: readonly Problem[]) {
+    const sorted = sortProblems(problems);
+    super(sorted.map(formatProblem).join('\n'));
+    this.name = 'ValidationError';
+    this.problems = sorted;
+  }
+}
+
+/** Thrown when the local platform or the toolchain is in a state we cannot work with. */
+export class EnvironmentError extends Error {
+  constructor(
+    message: string,
+    /** What the user can do about it. */
+    readonly hint?: string,
+  ) {
+    super(hint ? `${message}\n  hint: ${hint}` : message);
+    this.name = 'EnvironmentError';
+  }
+}
+
+/** A check or a command that ran correctly but found something wrong (exit code 1). */
+export class CheckFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckFailed';
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The resolved, plain typed model: every name, principal, prefix, config and ACL binding is decided here,
+ * once. Constructs, the verification suite, plan review and the runtime SDK read this model; none of them
+ * re-reads tenant files or re-derives names.
+ */
+import type { Environment, Tier } from './environment';
+
+export type Classification = 'public' | 'internal' | 'pii' | 'regulated';
+export type LifecycleState = 'active' | 'decommissioning';
+
+export type AclResourceType = 'Topic' | 'Group' | 'TransactionalId' | 'Cluster';
+export type AclPatternType = 'Literal' | 'Prefixed';
+export type AclOperation =
+  | 'Read'
+  | 'Write'
+  | 'Describe'
+  | 'Create'
+  | 'Delete'
+  | 'Alter'
+  | 'DescribeConfigs'
+  | 'AlterConfigs'
+  | 'IdempotentWrite'
+  | 'All';
+
+/** One ALLOW binding. Tenants never get DENY bindings, wildcard principals or cluster grants. */
+export interface AclBinding {
+  /** `User:<username>` */
+  readonly principal: string;
+  readonly host: '*';
+  readonly resourceType: AclResourceType;
+  readonly patternType: AclPatternType;
+  readonly resourceName: string;
+  readonly operation: AclOperation;
+  readonly permission: 'Allow';
+  /** Why this binding exists, in words a reviewer understands. */
+  readonly reason: string;
+  /** Stable construct id built from the binding's own fields (never list positions). */
+  readonly id: string;
+}
+
+export interface QuotaModel {
+  readonly producerByteRate: number;
+  readonly consumerByteRate: number;
+  readonly requestPercentage: number;
+}
+
+export interface TopicModel {
+  /** Full Kafka topic name, e.g. `acme.orders` or `shared.orders.placed`. */
+  readonly name: string;
+  /** Name as declared, e.g. `orders`. */
+  readonly logicalName: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Resolved Kafka topic configs (declaration over tier defaults), values as strings. */
+  readonly config: Readonly<Record<string, string>>;
+  /** Partition decreases / deletion explicitly approved in the tenant file (plan review reads this). */
+  readonly allowDataLoss: boolean;
+}
+
+export interface PrincipalModel {
+  /** Application name as declared in the tenant file. */
+  readonly app: string;
+  /** SCRAM username, e.g. `acme.billing`. */
+  readonly username: string;
+  /** `User:acme.billing` */
+  readonly principal: string;
+  /** Key under which the secret source keeps this principal's SCRAM password. */
+  readonly secretName: string;
+  /** Logical topic names this principal produces to / consumes from, as declared. */
+  readonly produces: readonly string[];
+  readonly consumes: readonly string[];
+  /** Full consumer group ids declared (all under the tenant's group prefix). */
+  readonly groups: readonly string[];
+  /** Full transactional ids declared (all under the tenant's transactional-id prefix). */
+  readonly transactionalIds: readonly string[];
+  readonly quota: QuotaModel;
+  readonly acls: readonly AclBinding[];
+}
+
+export interface DedicatedPartitions {
+  /** Full shared topic name, e.g. `shared.orders.placed`. */
+  readonly topic: string;
+  readonly partitions: readonly number[];
+}
+
+export interface TenantModel {
+  readonly id: string;
+  /** Tenant file relative to the project root, e.g. `tenants/acme.yaml`. */
+  readonly file: string;
+  readonly tier: Tier;
+  /** Name of the cluster (key in the environment's clusters) this tenant's stack targets. */
+  readonly cluster: string;
+  readonly owner: string;
+  readonly contact: string;
+  readonly classification: Classification;
+  /** Envelope encryption required for this tenant's records (always true for pii on shared). */
+  readonly encryption: boolean;
+  readonly lifecycle: LifecycleState;
+  /** Decommission only: delete the tenant's topics (data) too. */
+  readonly deleteData: boolean;
+  /** `acme.` — ends with the separator, which tenant ids cannot contain. */
+  readonly topicPrefix: string;
+  readonly groupPrefix: string;
+  readonly transactionalIdPrefix: string;
+  /** Own topics (dedicated and topic-per-tenant tiers; empty for shared). */
+  readonly topics: readonly TopicModel[];
+  readonly principals: readonly PrincipalModel[];
+  /** Shared tier: partitions of shared topics reserved for this tenant. */
+  readonly dedicatedPartitions: readonly DedicatedPartitions[];
+}
+
+export interface PlatformConsumerModel extends PrincipalModel {}
+
+export interface PlatformModel {
+  readonly topics: readonly TopicModel[];
+  readonly consumers: readonly PlatformConsumerModel[];
+}
+
+/** Written by synth next to the stacks; loaded by the runtime SDK's partitioner and dedicated consumer. */
+export interface PartitionMap {
+  readonly version: 1;
+  readonly environment: string;
+  readonly topics: Readonly<
+    Record<string, { readonly partitions: number; readonly dedicated: Readonly<Record<string, readonly number[]>> }>
+  >;
+}
+
+export interface Model {
+  readonly env: Environment;
+  /** Sorted by id. */
+  readonly tenants: readonly TenantModel[];
+  readonly platform: PlatformModel;
+  readonly partitionMap: PartitionMap;
+}
