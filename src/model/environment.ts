@@ -15,6 +15,8 @@ const LocalClusterSchema = z.strictObject({
   clientPort: port.meta({ description: 'SASL_PLAINTEXT SCRAM-SHA-512 client listener on 127.0.0.1' }),
   controllerPort: port.meta({ description: 'KRaft controller listener on 127.0.0.1' }),
   heapMb: z.number().int().min(128).max(4096).default(512),
+  /** Extra broker settings for this local cluster (e.g. shorter quota windows so throttling shows quickly). */
+  serverProperties: z.record(z.string(), z.string()).default({}),
 });
 
 const ClusterSchema = z.strictObject({

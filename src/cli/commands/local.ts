@@ -1,0 +1,77 @@
+import { Command } from 'commander';
+import Table from 'cli-table3';
+import { loadEnvironment } from '../../model/environment';
+import { down, reset, status, up } from '../../local/cluster';
+import { ensureKafkaLibs } from '../../local/kafka-runtime';
+import { ensureCliConfig, ensureProvider, ensureTerraformCli } from '../../local/toolchain';
+import { diag } from '../output';
+
+export function localCommand(): Command {
+  const cmd = new Command('local').description('run the local Kafka platform: two KRaft clusters on 127.0.0.1');
+  cmd.addHelpText(
+    'before',
+    'Example:\n  kafka-tenancy local up && kafka-tenancy local status\n',
+  );
+
+  cmd
+    .command('install')
+    .description('fetch Kafka jars (Maven), build the Mongey provider (Go) into a terraform mirror, find or build terraform/tofu')
+    .action(() => {
+      const t0 = Date.now();
+      ensureKafkaLibs(diag);
+      diag(`kafka jars ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      const t1 = Date.now();
+      const bin = ensureProvider(diag);
+      ensureCliConfig();
+      diag(`provider ready: ${bin} (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+      const t2 = Date.now();
+      const cli = ensureTerraformCli(diag);
+      diag(`${cli.flavour} ${cli.version} ready: ${cli.bin} (${((Date.now() - t2) / 1000).toFixed(1)} s)`);
+    });
+
+  cmd
+    .command('up')
+    .description('start the local clusters (idempotent) and wait until an authenticated admin request succeeds')
+    .option('--env <name>', 'environment', 'local')
+    .action(async (o: { env: string }) => {
+      const env = loadEnvironment(o.env);
+      const t0 = Date.now();
+      const st = await up(env, { log: diag });
+      diag(`clusters ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      printStatus(st);
+    });
+
+  cmd
+    .command('down')
+    .description('stop the brokers that `up` started (by pid file); nothing else is touched')
+    .option('--env <name>', 'environment', 'local')
+    .action(async (o: { env: string }) => {
+      await down(loadEnvironment(o.env), diag);
+    });
+
+  cmd
+    .command('status')
+    .description('what runs where')
+    .option('--env <name>', 'environment', 'local')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { env: string; json?: boolean }) => {
+      const st = await status(loadEnvironment(o.env));
+      if (o.json) process.stdout.write(JSON.stringify(st, null, 2) + '\n');
+      else printStatus(st);
+    });
+
+  cmd
+    .command('reset')
+    .description('stop and wipe the local clusters and their terraform state (dev secrets are kept)')
+    .option('--env <name>', 'environment', 'local')
+    .action(async (o: { env: string }) => {
+      await reset(loadEnvironment(o.env), diag);
+    });
+  return cmd;
+}
+
+function printStatus(st: Awaited<ReturnType<typeof status>>): void {
+  const table = new Table({ head: ['cluster', 'state', 'pid', 'ready', 'bootstrap', 'log'] });
+  for (const s of st) table.push([s.name, s.state, s.pid ?? '-', s.ready ? 'yes' : 'no', s.bootstrap, s.logFile]);
+  process.stdout.write(table.toString() + '\n');
+}

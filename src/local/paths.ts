@@ -1,0 +1,24 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { projectRoot } from '../model/environment';
+
+/** Downloads and builds shared across checkouts: `$KAFKA_TENANCY_CACHE` or `~/.cache/kafka-tenancy`. */
+export function cacheDir(): string {
+  return process.env.KAFKA_TENANCY_CACHE ?? path.join(os.homedir(), '.cache', 'kafka-tenancy');
+}
+
+/** Per-checkout runtime state (cluster data, logs, pids, dev secrets, terraform state). Git-ignored. */
+export function localDir(root = projectRoot()): string {
+  return process.env.KAFKA_TENANCY_LOCAL_DIR ?? path.join(root, '.local');
+}
+
+export const cachePaths = {
+  m2: () => path.join(cacheDir(), 'm2'),
+  kafkaLibs: (version: string) => path.join(cacheDir(), `kafka-${version}`, 'libs'),
+  goModCache: () => path.join(cacheDir(), 'go', 'mod'),
+  goBuildCache: () => path.join(cacheDir(), 'go', 'build'),
+  providerMirror: () => path.join(cacheDir(), 'tf-mirror'),
+  pluginCache: () => path.join(cacheDir(), 'tf-plugin-cache'),
+  cliConfig: () => path.join(cacheDir(), 'terraformrc'),
+  toolsBin: () => path.join(cacheDir(), 'bin'),
+};

@@ -1,0 +1,87 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EnvironmentError } from '../errors';
+import type { Environment } from '../model/environment';
+import { localDir } from '../local/paths';
+
+/**
+ * Where passwords and keys come from. Nothing here is ever written to git, synthesized JSON, logs or reports:
+ * deploy hands SCRAM passwords to terraform as sensitive TF_VAR_* variables, verify reads them directly.
+ */
+export interface SecretSource {
+  /** The secret, or undefined if it does not exist (yet). */
+  get(name: string): string | undefined;
+  /** The secret; created (random) if missing and the source can create secrets. */
+  getOrCreate(name: string): string;
+}
+
+/** Secret names, in one place. */
+export const secretNames = {
+  admin: (cluster: string) => `admin/${cluster}`,
+  controller: (cluster: string) => `controller/${cluster}`,
+};
+
+/** Random password without characters that need quoting in JAAS configs or Kafka's `--add-scram` syntax. */
+export function randomPassword(): string {
+  return crypto.randomBytes(24).toString('base64url');
+}
+
+/** Dev secrets generated on first use into a git-ignored JSON file, mode 0600. */
+export class LocalFileSecrets implements SecretSource {
+  private cache: Record<string, string> | undefined;
+  constructor(readonly file: string) {}
+
+  private load(): Record<string, string> {
+    if (!this.cache) {
+      this.cache = fs.existsSync(this.file) ? (JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, string>) : {};
+    }
+    return this.cache;
+  }
+
+  get(name: string): string | undefined {
+    // Re-read: another process (deploy vs verify) may have added secrets.
+    this.cache = undefined;
+    return this.load()[name];
+  }
+
+  getOrCreate(name: string): string {
+    const existing = this.get(name);
+    if (existing) return existing;
+    const all = this.load();
+    all[name] = randomPassword();
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+    return all[name];
+  }
+}
+
+/** Pipelines: `KAFKA_TENANCY_SECRET_<NAME>` with every non-alphanumeric character as `_`, upper case. */
+export class EnvSecrets implements SecretSource {
+  static variableName(name: string): string {
+    return `KAFKA_TENANCY_SECRET_${name.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`;
+  }
+  get(name: string): string | undefined {
+    return process.env[EnvSecrets.variableName(name)];
+  }
+  getOrCreate(name: string): string {
+    const v = this.get(name);
+    if (!v) {
+      throw new EnvironmentError(
+        `secret "${name}" is missing`,
+        `set ${EnvSecrets.variableName(name)} from your secret store`,
+      );
+    }
+    return v;
+  }
+}
+
+export function localSecretsFile(envName: string): string {
+  return path.join(localDir(), 'secrets', `${envName}.json`);
+}
+
+export function secretSourceFor(env: Environment): SecretSource {
+  return env.secrets.source === 'env' ? new EnvSecrets() : new LocalFileSecrets(localSecretsFile(env.name));
+}
