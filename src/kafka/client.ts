@@ -39,6 +39,8 @@ export function kafkaErrorType(err: unknown): string {
     seen.add(e);
     const o = e as { type?: string; name?: string; originalError?: unknown; cause?: unknown; errors?: unknown[] };
     if (typeof o.type === 'string' && o.type) return o.type;
+    // kafkajs surfaces a broker's SaslAuthenticate error 58 as its own error class without a `type`.
+    if (o.name === 'KafkaJSSASLAuthenticationError') return 'SASL_AUTHENTICATION_FAILED';
     if (Array.isArray(o.errors) && o.errors.length) {
       const inner = kafkaErrorType(o.errors[0]);
       if (inner !== 'UNKNOWN') return inner;

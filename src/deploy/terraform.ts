@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EnvironmentError } from '../errors';
+import { secretForVariable } from '../model/terraform-names';
+import type { SecretSource } from '../secrets';
+import { secretNames } from '../secrets';
+import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '../local/toolchain';
+
+/** Result of `plan -detailed-exitcode`. */
+export type PlanOutcome = 'no-changes' | 'changes';
+
+/**
+ * Runs terraform/tofu in one synthesized stack directory (cdktf.out/stacks/<name>) the way `cdktf deploy
+ * --skip-provider-lock` would, but offline-safe: our CLI config (mirror only), a shared plugin cache, and
+ * secrets passed as TF_VAR_* environment variables that are never printed.
+ */
+export class StackRunner {
+  readonly name: string;
+  private readonly secretsEnv: NodeJS.ProcessEnv;
+
+  constructor(
+    readonly stackDir: string,
+    readonly cli: TerraformCli,
+    secrets: SecretSource,
+  ) {
+    this.name = path.basename(stackDir);
+    this.secretsEnv = secretVariables(stackDir, secrets);
+  }
+
+  private tf(args: string[], okStatuses: number[] = [0]): { status: number; stdout: string; stderr: string } {
+    const res = spawnSync(this.cli.bin, args, {
+      cwd: this.stackDir,
+      env: terraformEnv(this.secretsEnv),
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const status = res.status ?? 1;
+    if (res.error || !okStatuses.includes(status)) {
+      const out = `${res.stdout ?? ''}\n${res.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
+      throw new EnvironmentError(`stack "${this.name}": ${this.cli.flavour} ${args[0]} failed (exit ${status}):\n${out}`);
+    }
+    return { status, stdout: String(res.stdout), stderr: String(res.stderr) };
+  }
+
+  init(): void {
+    this.tf(['init', '-input=false', '-no-color']);
+  }
+
+  /** Plan into `planFile` (relative to the stack dir). */
+  plan(planFile = 'plan.tfplan', extra: string[] = []): PlanOutcome {
+    const { status } = this.tf(['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...extra], [0, 2]);
+    return status === 2 ? 'changes' : 'no-changes';
+  }
+
+  /** `show -json` of a saved plan: the input of plan review. */
+  showPlanJson(planFile = 'plan.tfplan'): unknown {
+    return JSON.parse(this.tf(['show', '-json', '-no-color', planFile]).stdout);
+  }
+
+  apply(planFile = 'plan.tfplan'): void {
+    this.tf(['apply', '-input=false', '-no-color', '-auto-approve', planFile]);
+  }
+
+  destroy(): void {
+    this.tf(['destroy', '-input=false', '-no-color', '-auto-approve']);
+  }
+
+  /** Human plan text (no secrets: they are sensitive variables and write-only attributes). */
+  planText(planFile = 'plan.tfplan'): string {
+    return this.tf(['show', '-no-color', planFile]).stdout;
+  }
+}
+
+/** TF_VAR_* for every secret variable the synthesized stack declares, from the secret source. */
+export function secretVariables(stackDir: string, secrets: SecretSource): NodeJS.ProcessEnv {
+  const file = path.join(stackDir, 'cdk.tf.json');
+  const stack = JSON.parse(fs.readFileSync(file, 'utf8')) as { variable?: Record<string, unknown> };
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of Object.keys(stack.variable ?? {})) {
+    const s = secretForVariable(name);
+    if (!s) continue;
+    env[`TF_VAR_${name}`] = s.kind === 'admin' ? secrets.getOrCreate(secretNames.admin(s.cluster)) : secrets.getOrCreate(s.secret);
+  }
+  return env;
+}
+
+/** The CLI with the provider mirror in place (building what is missing). */
+export function readyToolchain(log: (m: string) => void = () => undefined): TerraformCli {
+  ensureProvider(log);
+  return ensureTerraformCli(log);
+}

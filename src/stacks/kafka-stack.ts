@@ -1,0 +1,75 @@
+import { Construct } from 'constructs';
+import { LocalBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
+import { KafkaProvider } from '../../gen/providers/kafka/provider';
+import type { Environment } from '../model/environment';
+import { adminPasswordVariable } from '../model/terraform-names';
+import { ADMIN_USER } from '../local/cluster';
+
+export interface KafkaStackProps {
+  readonly env: Environment;
+  /** Key of the cluster in the environment that this stack's provider talks to. */
+  readonly cluster: string;
+  /**
+   * Local state file, relative to the synthesized stack directory.
+   * @default - `.local/state/<env>/<stack>.tfstate` in the project (git-ignored), when the backend is local
+   */
+  readonly localStatePath?: string;
+}
+
+/**
+ * A stack bound to exactly one Kafka cluster through its own provider configuration. The admin password is a
+ * sensitive variable, so synthesized JSON never contains it.
+ */
+export class KafkaStack extends TerraformStack {
+  readonly clusterName: string;
+
+  constructor(scope: Construct, name: string, props: KafkaStackProps) {
+    super(scope, name);
+    this.clusterName = props.cluster;
+    const cluster = props.env.clusters[props.cluster];
+    if (!cluster) throw new Error(`stack "${name}": unknown cluster "${props.cluster}"`);
+    const adminPassword = new TerraformVariable(this, 'admin-password', {
+      type: 'string',
+      sensitive: true,
+      nullable: false,
+      description: `password of the ${ADMIN_USER} super user on cluster ${props.cluster}`,
+    });
+    adminPassword.overrideLogicalId(adminPasswordVariable(props.cluster));
+    new KafkaProvider(this, 'kafka', {
+      bootstrapServers: [...cluster.bootstrapServers],
+      saslMechanism: 'scram-sha512',
+      saslUsername: ADMIN_USER,
+      saslPassword: adminPassword.stringValue,
+      // SASL_PLAINTEXT listeners; the provider defaults to TLS on.
+      tlsEnabled: false,
+      timeout: 60,
+    });
+    configureBackend(this, props.env, name, props.localStatePath);
+  }
+}
+
+function configureBackend(stack: TerraformStack, env: Environment, name: string, localStatePath?: string): void {
+  const state = env.state;
+  switch (state.backend) {
+    case 'local':
+      // Relative to cdktf.out/stacks/<name>, so state survives re-synth and stays out of git (.local/).
+      new LocalBackend(stack, { path: localStatePath ?? `../../../.local/state/${env.name}/${name}.tfstate` });
+      return;
+    case 's3':
+      new S3Backend(stack, {
+        bucket: state.bucket,
+        region: state.region,
+        key: `${state.keyPrefix}/${env.name}/${name}.tfstate`,
+        encrypt: true,
+        dynamodbTable: state.dynamodbTable,
+      });
+      return;
+    case 'pg':
+      // The connection string is a secret: terraform reads it from PG_CONN_STR at init, so it is never
+      // synthesized (cdktf's PgBackend class insists on a literal conn_str, hence the raw override).
+      stack.addOverride('terraform.backend', {
+        pg: { schema_name: `kafka_tenancy_${env.name}_${name.replace(/-/g, '_')}` },
+      });
+      return;
+  }
+}

@@ -1,0 +1,37 @@
+import { Construct } from 'constructs';
+import type { Environment } from '../model/environment';
+import type { TenantModel } from '../model/types';
+import { PrincipalAcls } from '../constructs/principal-acls';
+import { PrincipalQuota } from '../constructs/principal-quota';
+import { ScramPrincipal } from '../constructs/scram-principal';
+import { TenantTopic } from '../constructs/tenant-topic';
+import { KafkaStack } from './kafka-stack';
+
+export interface TenantStackProps {
+  readonly env: Environment;
+  readonly tenant: TenantModel;
+}
+
+/**
+ * Everything one tenant owns, on the cluster its tier puts it on (the shared cluster, or its own dedicated
+ * cluster). Stack name = tenant id. A tenant being decommissioned keeps only its topics (protected unless the
+ * tenant file records the decision to delete data); its credentials, ACLs and quotas go.
+ */
+export class TenantStack extends KafkaStack {
+  constructor(scope: Construct, props: TenantStackProps) {
+    super(scope, props.tenant.id, { env: props.env, cluster: props.tenant.cluster });
+    const t = props.tenant;
+    const decommissioning = t.lifecycle === 'decommissioning';
+    for (const topic of t.topics) {
+      if (decommissioning && t.deleteData) continue; // removed from the configuration: terraform destroys it
+      new TenantTopic(this, topic.name, { topic, preventDestroy: !topic.allowDataLoss });
+    }
+    if (decommissioning) return;
+    for (const p of t.principals) {
+      const principal = new Construct(this, p.username);
+      new ScramPrincipal(principal, 'scram', { username: p.username });
+      new PrincipalAcls(principal, 'acls', { bindings: p.acls });
+      new PrincipalQuota(principal, 'quota', { username: p.username, quota: p.quota });
+    }
+  }
+}
