@@ -109,7 +109,7 @@ export interface TenantModel {
   readonly dedicatedPartitions: readonly DedicatedPartitions[];
 }
 
-export interface PlatformConsumerModel extends PrincipalModel {}
+export type PlatformConsumerModel = PrincipalModel;
 
 export interface PlatformModel {
   readonly topics: readonly TopicModel[];

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`): sets everything up from nothing — npm deps, Kafka jars (Maven), the Mongey
+# provider (Go), terraform/tofu, the two local clusters — runs unit and integration tests, and stops the
+# clusters it started. Caches live under ~/.cache/kafka-tenancy, so a second run is quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+mkdir -p reports
+
+phase_start "npm dependencies"; ensure_npm_deps; phase_end
+phase_start "build (tsc)"; npm run -s build; npx tsc -p tsconfig.test.json; phase_end
+phase_start "lint"; npx eslint --max-warnings=0 . ; phase_end
+phase_start "toolchain (jars, provider, cli)"; cli local install; phase_end
+
+STARTED_CLUSTERS=0
+cleanup() {
+  rc=$?
+  if [ "$rc" -ne 0 ]; then print_broker_logs; fi
+  if [ "$STARTED_CLUSTERS" = 1 ]; then cli local down || true; fi
+  print_phases
+  exit "$rc"
+}
+trap cleanup EXIT
+
+if ! cli local status --json | grep -q '"ready": true'; then STARTED_CLUSTERS=1; fi
+phase_start "local clusters up"; cli local up >/dev/null; phase_end
+
+status=0
+phase_start "unit tests"
+npx jest --selectProjects unit --json --outputFile=reports/jest-unit.json || status=1
+phase_end
+phase_start "integration tests"
+npx jest --selectProjects integration --runInBand --json --outputFile=reports/jest-integration.json || status=1
+phase_end
+
+node scripts/summarize-jest.js reports/jest-unit.json reports/jest-integration.json || status=1
+exit "$status"
