@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { localCommand } from './commands/local';
+import { deployCommand, schemaCommand, synthCommand, validateCommand } from './commands/model-commands';
 import { EXIT, exitCodeFor } from './output';
 
 export function program(): Command {
@@ -12,8 +13,15 @@ export function program(): Command {
     )
     .exitOverride()
     .showHelpAfterError();
-  p.addCommand(localCommand());
+  for (const c of [validateCommand(), schemaCommand(), synthCommand(), deployCommand(), localCommand()]) p.addCommand(c);
+  applyExitOverride(p);
   return p;
+}
+
+/** addCommand() does not inherit settings: make every subcommand throw instead of calling process.exit. */
+function applyExitOverride(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.commands.forEach(applyExitOverride);
 }
 
 export async function main(argv: string[]): Promise<number> {

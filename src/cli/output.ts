@@ -25,3 +25,11 @@ export function exitCodeFor(err: unknown): number {
   diag(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return EXIT.failed;
 }
+
+import Table from 'cli-table3';
+
+/** A table for humans; colours only when stdout is a terminal. */
+export function table(head: string[]): InstanceType<typeof Table> {
+  const tty = Boolean(process.stdout.isTTY);
+  return new Table({ head, style: tty ? {} : { head: [], border: [] } });
+}

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import Table from 'cli-table3';
+
 import { loadEnvironment } from '../../model/environment';
 import { down, reset, status, up } from '../../local/cluster';
 import { ensureKafkaLibs } from '../../local/kafka-runtime';
 import { ensureCliConfig, ensureProvider, ensureTerraformCli } from '../../local/toolchain';
-import { diag } from '../output';
+import { diag, table } from '../output';
 
 export function localCommand(): Command {
   const cmd = new Command('local').description('run the local Kafka platform: two KRaft clusters on 127.0.0.1');
@@ -71,7 +71,7 @@ export function localCommand(): Command {
 }
 
 function printStatus(st: Awaited<ReturnType<typeof status>>): void {
-  const table = new Table({ head: ['cluster', 'state', 'pid', 'ready', 'bootstrap', 'log'] });
-  for (const s of st) table.push([s.name, s.state, s.pid ?? '-', s.ready ? 'yes' : 'no', s.bootstrap, s.logFile]);
-  process.stdout.write(table.toString() + '\n');
+  const t = table(['cluster', 'state', 'pid', 'ready', 'bootstrap', 'log']);
+  for (const s of st) t.push([s.name, s.state, s.pid ?? '-', s.ready ? 'yes' : 'no', s.bootstrap, s.logFile]);
+  process.stdout.write(t.toString() + '\n');
 }

@@ -1,0 +1,110 @@
+import * as path from 'node:path';
+import { Command } from 'commander';
+
+import { loadModel, projectRoot, tenantJsonSchema } from '../../model';
+import type { Model } from '../../model/types';
+import { synthesize } from '../../stacks/synth';
+import { deploy } from '../../deploy/deploy';
+import { readyToolchain } from '../../deploy/terraform';
+import { secretSourceFor } from '../../secrets';
+import { diag, table } from '../output';
+
+export interface ModelOptions {
+  readonly env: string;
+  readonly tenantsDir: string;
+}
+
+export function withModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--env <name>', 'environment (environments/<name>.yaml)', process.env.KAFKA_TENANCY_ENV ?? 'local')
+    .option('--tenants-dir <dir>', 'folder of tenant files', 'tenants');
+}
+
+export function modelFrom(o: ModelOptions): Model {
+  return loadModel({ env: o.env, tenantsDir: o.tenantsDir });
+}
+
+export function defaultOutdir(): string {
+  return path.join(projectRoot(), 'cdktf.out');
+}
+
+export function validateCommand(): Command {
+  return withModelOptions(
+    new Command('validate')
+      .description('check every tenant file and the environment; prints every problem at once (exit 1 if any)')
+      .addHelpText('before', 'Example:\n  kafka-tenancy validate --env local\n'),
+  ).action((o: ModelOptions) => {
+    const model = modelFrom(o);
+    diag(`${model.tenants.length} tenant(s) valid for environment "${model.env.name}"`);
+  });
+}
+
+export function schemaCommand(): Command {
+  return new Command('schema')
+    .description('print the JSON Schema of a tenant file (for editor completion)')
+    .addHelpText('before', 'Example:\n  kafka-tenancy schema > tenant.schema.json\n')
+    .action(() => {
+      process.stdout.write(JSON.stringify(tenantJsonSchema(), null, 2) + '\n');
+    });
+}
+
+export function synthCommand(): Command {
+  return withModelOptions(
+    new Command('synth')
+      .description('validate, then synthesize one stack per tenant plus the platform stack (no Kafka or Terraform needed)')
+      .addHelpText('before', 'Example:\n  kafka-tenancy synth --out cdktf.out\n')
+      .option('--out <dir>', 'output folder', defaultOutdir()),
+  ).action((o: ModelOptions & { out: string }) => {
+    const model = modelFrom(o);
+    const res = synthesize(model, path.resolve(o.out));
+    diag(`synthesized ${res.stacks.length} stacks into ${res.outdir} in ${res.durationMs} ms: ${res.stacks.join(', ')}`);
+  });
+}
+
+export function deployCommand(): Command {
+  return withModelOptions(
+    new Command('deploy')
+      .argument('[stacks...]', 'stacks to deploy (default: all, platform first)')
+      .description('synthesize, then init/plan/apply stacks with the local toolchain (provider mirror, no registry)')
+      .addHelpText('before', 'Example:\n  kafka-tenancy deploy            # everything\n  kafka-tenancy deploy acme globex\n')
+      .option('--out <dir>', 'synth output folder', defaultOutdir()),
+  ).action((stacks: string[], o: ModelOptions & { out: string }) => {
+    const model = modelFrom(o);
+    const synth = synthesize(model, path.resolve(o.out));
+    const cli = readyToolchain(diag);
+    const t0 = Date.now();
+    const results = deploy({ model, outdir: synth.outdir, stacks, cli, secrets: secretSourceFor(model.env), log: diag });
+    const t = table(['stack', 'outcome', 'seconds']);
+    results.forEach((r) => t.push([r.stack, r.outcome, (r.durationMs / 1000).toFixed(1)]));
+    process.stdout.write(t.toString() + '\n');
+    diag(`deployed ${results.length} stack(s) with ${cli.flavour} ${cli.version} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    process.stdout.write(fleetSummary(model, stacks) + '\n');
+  });
+}
+
+/** What each tenant got: tier, cluster, topics, principals, ACL bindings per principal, quotas. */
+export function fleetSummary(model: Model, only: readonly string[] = []): string {
+  const out = table(['tenant', 'tier', 'cluster', 'topics', 'principals (ACL bindings)', 'producer quota B/s']);
+  for (const t of model.tenants) {
+    if (only.length && !only.includes(t.id)) continue;
+    out.push([
+      t.id + (t.lifecycle === 'decommissioning' ? ' (decommissioning)' : ''),
+      t.tier,
+      t.cluster,
+      t.topics.map((x) => `${x.name} (${x.partitions}p)`).join('\n') || '-',
+      t.principals.map((p) => `${p.username} (${p.acls.length})`).join('\n'),
+      t.principals.map((p) => String(p.quota.producerByteRate)).join('\n'),
+    ]);
+  }
+  if (!only.length || only.includes('platform')) {
+    out.push([
+      'platform',
+      '-',
+      model.env.sharedCluster,
+      model.platform.topics.map((x) => `${x.name} (${x.partitions}p)`).join('\n'),
+      model.platform.consumers.map((p) => `${p.username} (${p.acls.length})`).join('\n'),
+      model.platform.consumers.map((p) => String(p.quota.producerByteRate)).join('\n'),
+    ]);
+  }
+  return out.toString();
+}
