@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError } from '../errors';
 import type { Model } from '../model/types';
-import { localDir } from '../local/paths';
+import { stateDir } from '../local/paths';
 import type { TerraformCli } from '../local/toolchain';
 import type { SecretSource } from '../secrets';
 import { StackRunner } from './terraform';
@@ -48,7 +48,7 @@ export function synthesizedStacks(outdir: string): string[] {
  */
 export function orphanedStacks(model: Model, known: readonly string[]): string[] {
   if (model.env.state.backend !== 'local') return [];
-  const dir = path.join(localDir(), 'state', model.env.name);
+  const dir = stateDir(model.env.name);
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)

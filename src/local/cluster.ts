@@ -8,7 +8,7 @@ import type { ClusterConfig, Environment } from '../model/environment';
 import { kafkaClient } from '../kafka/client';
 import { secretNames, secretSourceFor, SecretSource } from '../secrets';
 import { ensureKafkaLibs, kafkaClasspath } from './kafka-runtime';
-import { localDir } from './paths';
+import { localDir, stateDir } from './paths';
 
 export const ADMIN_USER = 'admin';
 const CONTROLLER_USER = 'controller';
@@ -352,7 +352,7 @@ export async function reset(env: Environment, log: (msg: string) => void = () =>
     log(`wiping cluster "${c.name}" (${c.dir})`);
     fs.rmSync(c.dir, { recursive: true, force: true });
   }
-  const state = path.join(localDir(), 'state', env.name);
+  const state = stateDir(env.name);
   if (fs.existsSync(state)) {
     log(`removing terraform state ${state} (it described the wiped clusters)`);
     fs.rmSync(state, { recursive: true, force: true });

@@ -22,3 +22,11 @@ export const cachePaths = {
   cliConfig: () => path.join(cacheDir(), 'terraformrc'),
   toolsBin: () => path.join(cacheDir(), 'bin'),
 };
+
+/**
+ * Local Terraform state of an environment: `$KAFKA_TENANCY_STATE_DIR` or `.local/state/<env>`.
+ * Scenario tests point this elsewhere so they never touch the state of the main fleet.
+ */
+export function stateDir(envName: string): string {
+  return process.env.KAFKA_TENANCY_STATE_DIR ?? path.join(localDir(), 'state', envName);
+}

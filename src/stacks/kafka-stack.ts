@@ -10,8 +10,8 @@ export interface KafkaStackProps {
   /** Key of the cluster in the environment that this stack's provider talks to. */
   readonly cluster: string;
   /**
-   * Local state file, relative to the synthesized stack directory.
-   * @default - `.local/state/<env>/<stack>.tfstate` in the project (git-ignored), when the backend is local
+   * Local state file (local backend only), absolute or relative to the synthesized stack directory.
+   * @default - `.local/state/<env>/<stack>.tfstate` (git-ignored), relative to the stack directory
    */
   readonly localStatePath?: string;
 }

@@ -11,8 +11,11 @@ export const PLATFORM_STACK = 'platform';
 
 /** The shared topics of the shared tier and the platform consumers, the only principals that read them. */
 export class PlatformStack extends KafkaStack {
-  constructor(scope: Construct, props: { readonly env: Environment; readonly platform: PlatformModel }) {
-    super(scope, PLATFORM_STACK, { env: props.env, cluster: props.env.sharedCluster });
+  constructor(
+    scope: Construct,
+    props: { readonly env: Environment; readonly platform: PlatformModel; readonly localStatePath?: string },
+  ) {
+    super(scope, PLATFORM_STACK, { env: props.env, cluster: props.env.sharedCluster, localStatePath: props.localStatePath });
     for (const topic of props.platform.topics) {
       new TenantTopic(this, topic.name, { topic, preventDestroy: !topic.allowDataLoss });
     }

@@ -10,6 +10,8 @@ import { KafkaStack } from './kafka-stack';
 export interface TenantStackProps {
   readonly env: Environment;
   readonly tenant: TenantModel;
+  /** @default - see KafkaStackProps.localStatePath */
+  readonly localStatePath?: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface TenantStackProps {
  */
 export class TenantStack extends KafkaStack {
   constructor(scope: Construct, props: TenantStackProps) {
-    super(scope, props.tenant.id, { env: props.env, cluster: props.tenant.cluster });
+    super(scope, props.tenant.id, { env: props.env, cluster: props.tenant.cluster, localStatePath: props.localStatePath });
     const t = props.tenant;
     const decommissioning = t.lifecycle === 'decommissioning';
     for (const topic of t.topics) {
