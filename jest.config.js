@@ -1,6 +1,6 @@
 /** Two projects: `unit` needs nothing but node; `integration` needs the local clusters and toolchain
  * (scripts/test.sh brings them up first). */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json' }];
 module.exports = {
   projects: [
     {
