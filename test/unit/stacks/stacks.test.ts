@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadModel } from '../../../src/model';
+import type { Model, TenantModel } from '../../../src/model/types';
+import { synthesize } from '../../../src/stacks/synth';
+
+type StackJson = {
+  provider: { kafka: Array<{ bootstrap_servers: string[]; sasl_password: string; tls_enabled: boolean }> };
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  variable?: Record<string, { sensitive?: boolean }>;
+};
+
+function synthModel(model: Model): { dir: string; stack: (name: string) => StackJson; raw: (name: string) => string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-stacks-'));
+  synthesize(model, dir);
+  const raw = (name: string) => fs.readFileSync(path.join(dir, 'stacks', name, 'cdk.tf.json'), 'utf8');
+  return { dir, raw, stack: (name) => JSON.parse(raw(name)) as StackJson };
+}
+
+const resources = (s: StackJson, type: string) => Object.values(s.resource?.[type] ?? {});
+
+describe('stacks of the example fleet', () => {
+  const model = loadModel({ env: 'local' });
+  const out = synthModel(model);
+  afterAll(() => fs.rmSync(out.dir, { recursive: true, force: true }));
+  const byTier = (tier: TenantModel['tier']) => model.tenants.filter((t) => t.tier === tier);
+
+  it('synthesizes one stack per tenant plus the platform stack', () => {
+    expect(fs.readdirSync(path.join(out.dir, 'stacks')).sort()).toEqual(['platform', ...model.tenants.map((t) => t.id)].sort());
+  });
+
+  it('points a dedicated tenant at its own cluster and nothing of it at the shared cluster', () => {
+    const [t] = byTier('dedicated');
+    const own = out.stack(t.id);
+    expect(own.provider.kafka[0].bootstrap_servers).toEqual(model.env.clusters[t.cluster].bootstrapServers);
+    expect(t.cluster).not.toBe(model.env.sharedCluster);
+    for (const other of ['platform', ...model.tenants.filter((x) => x.id !== t.id).map((x) => x.id)]) {
+      expect(out.raw(other)).not.toContain(`${t.id}.`);
+    }
+  });
+
+  it('gives shared-tier tenants no topics of their own and never READ on shared topics', () => {
+    for (const t of byTier('shared')) {
+      const s = out.stack(t.id);
+      expect(resources(s, 'kafka_topic')).toEqual([]);
+      const reads = resources(s, 'kafka_acl').filter((a) => a.acl_operation === 'Read');
+      expect(reads).toEqual([]);
+    }
+  });
+
+  it('lets only platform consumers read the shared topics', () => {
+    const s = out.stack('platform');
+    const readers = new Set(
+      resources(s, 'kafka_acl')
+        .filter((a) => a.acl_operation === 'Read' && a.resource_type === 'Topic')
+        .map((a) => a.acl_principal),
+    );
+    expect([...readers].sort()).toEqual(model.platform.consumers.map((c) => c.principal).sort());
+  });
+
+  it('keeps at most 6 ACL bindings per principal on shared-cluster tiers', () => {
+    for (const t of model.tenants.filter((x) => x.tier !== 'dedicated')) {
+      const acls = resources(out.stack(t.id), 'kafka_acl');
+      const per = new Map<unknown, number>();
+      acls.forEach((a) => per.set(a.acl_principal, (per.get(a.acl_principal) ?? 0) + 1));
+      for (const n of per.values()) expect(n).toBeLessThanOrEqual(6);
+    }
+  });
+
+  it('never writes a password into synthesized JSON: every password is a sensitive variable', () => {
+    for (const name of ['platform', ...model.tenants.map((t) => t.id)]) {
+      const s = out.stack(name);
+      expect(s.provider.kafka[0].sasl_password).toMatch(/^\$\{var\.admin_password_[a-z-]+\}$/);
+      expect(s.provider.kafka[0].tls_enabled).toBe(false);
+      for (const c of resources(s, 'kafka_user_scram_credential')) {
+        expect(c.password).toBeUndefined();
+        expect(c.password_wo).toMatch(/^\$\{var\.scram_password_[a-z0-9_-]+\}$/);
+      }
+      for (const [v, def] of Object.entries(s.variable ?? {})) {
+        if (!v.endsWith('_version')) expect(def.sensitive).toBe(true);
+      }
+    }
+  });
+
+  it('writes the dedicated-partition map for the runtime SDK', () => {
+    const map = JSON.parse(fs.readFileSync(path.join(out.dir, 'partition-map.json'), 'utf8'));
+    expect(map).toEqual(model.partitionMap);
+  });
+});
+
+describe('a decommissioning tenant', () => {
+  const base = loadModel({ env: 'local' });
+  const acme = base.tenants.find((t) => t.id === 'acme')!;
+  const withAcme = (t: TenantModel): Model => ({ ...base, tenants: base.tenants.map((x) => (x.id === 'acme' ? t : x)) });
+
+  it('keeps only its topics, still protected, when data is retained', () => {
+    const out = synthModel(withAcme({ ...acme, lifecycle: 'decommissioning', deleteData: false }));
+    const s = out.stack('acme');
+    expect(Object.keys(s.resource ?? {})).toEqual(['kafka_topic']);
+    expect(resources(s, 'kafka_topic').every((t) => (t.lifecycle as { prevent_destroy: boolean }).prevent_destroy)).toBe(true);
+    fs.rmSync(out.dir, { recursive: true, force: true });
+  });
+
+  it('keeps nothing when its file records the decision to delete data', () => {
+    const out = synthModel(withAcme({ ...acme, lifecycle: 'decommissioning', deleteData: true }));
+    expect(out.stack('acme').resource ?? {}).toEqual({});
+    fs.rmSync(out.dir, { recursive: true, force: true });
+  });
+});
