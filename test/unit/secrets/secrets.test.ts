@@ -1,0 +1,61 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EnvSecrets, LocalFileSecrets, randomPassword } from '../../../src/secrets';
+import { adminPasswordVariable, scramSecretName, secretForVariable, variableNames } from '../../../src/model/terraform-names';
+
+describe('LocalFileSecrets', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-secrets-'));
+  const file = path.join(dir, 'nested', 'local.json');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('generates a secret on first use and returns the same one afterwards', () => {
+    const a = new LocalFileSecrets(file).getOrCreate('scram/acme.billing');
+    expect(a).toHaveLength(32);
+    expect(new LocalFileSecrets(file).getOrCreate('scram/acme.billing')).toBe(a);
+  });
+
+  it('writes the file readable by its owner only', () => {
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('sees secrets another process added since', () => {
+    const reader = new LocalFileSecrets(file);
+    expect(reader.get('scram/globex.api')).toBeUndefined();
+    new LocalFileSecrets(file).getOrCreate('scram/globex.api');
+    expect(reader.get('scram/globex.api')).toBeDefined();
+  });
+});
+
+describe('EnvSecrets', () => {
+  it('reads KAFKA_TENANCY_SECRET_<NAME> with non-alphanumerics as underscores', () => {
+    expect(EnvSecrets.variableName('scram/acme.billing-app')).toBe('KAFKA_TENANCY_SECRET_SCRAM_ACME_BILLING_APP');
+  });
+
+  it('refuses to invent a missing secret and says which variable to set', () => {
+    delete process.env.KAFKA_TENANCY_SECRET_ADMIN_SHARED;
+    expect(() => new EnvSecrets().getOrCreate('admin/shared')).toThrow(/KAFKA_TENANCY_SECRET_ADMIN_SHARED/);
+  });
+});
+
+describe('randomPassword', () => {
+  it('avoids characters that break JAAS configs and the --add-scram syntax', () => {
+    for (let i = 0; i < 200; i++) expect(randomPassword()).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+});
+
+describe('terraform variable names', () => {
+  it('map a username to its variable and back to its secret', () => {
+    const { password } = variableNames('acme.billing-app');
+    expect(password).toBe('scram_password_acme__billing-app');
+    expect(secretForVariable(password)).toEqual({ kind: 'scram', username: 'acme.billing-app', secret: scramSecretName('acme.billing-app') });
+  });
+
+  it('map the admin variable to its cluster', () => {
+    expect(secretForVariable(adminPasswordVariable('dedicated'))).toEqual({ kind: 'admin', cluster: 'dedicated' });
+  });
+
+  it('treat the version variable as no secret', () => {
+    expect(secretForVariable(variableNames('acme.billing').passwordVersion)).toBeUndefined();
+  });
+});
