@@ -1,0 +1,218 @@
+/**
+ * Intent → ACL bindings. Tenants declare who produces, who consumes, which groups and transactional ids; this
+ * file is the only place that turns that into grants, and every grant carries the reason it exists.
+ *
+ * Why PREFIXED per tenant rather than LITERAL per topic: the ACL count stays O(principals) instead of
+ * O(principals × topics). At scale, thousands of literal ACLs saturate broker request threads (~7,000 ACLs for
+ * ~500 topics in KAFKA-20667) and make one Terraform state crawl (16,000 topics + ACLs, 5–23 minutes to add one
+ * topic, Mongey/kafka #294); every ACL edit is also destroy + create in that provider, so fewer, stabler ACLs
+ * mean smaller, safer plans. A principal here gets at most 6 bindings however many topics its tenant has, and
+ * adding a topic changes no ACL at all.
+ *
+ * The trade-off: inside one tenant, a producer may write (and a consumer read) every topic of that tenant, not
+ * just the ones it declared. The tenant boundary is enforced by Kafka; the application boundary inside a tenant
+ * is the tenant's own business (declared intent still documents it, and validation rejects intent naming a
+ * topic that does not exist). A tenant needing hard walls between its applications should be two tenants.
+ *
+ * Every prefix ends with the separator, which tenant ids cannot contain, so `acme.` never matches `acme-eu.x`.
+ * Never: a wildcard principal, a `*` resource, a Cluster grant, a DENY, a prefix without the separator.
+ */
+import type { Tier } from './environment';
+import {
+  SEPARATOR,
+  SHARED_TOPIC_PREFIX,
+  aclId,
+  groupPrefix,
+  platformGroupPrefix,
+  platformUsername,
+  principalOf,
+  sharedTopicName,
+  topicName,
+  topicPrefix,
+  transactionalIdPrefix,
+} from './naming';
+import type { AclBinding, AclOperation, AclResourceType, PrincipalModel } from './types';
+
+/** Upper bound of bindings for any principal on any tier (Write, Read, Describe, Group Read, Txn Write + Describe). */
+export const MAX_BINDINGS_PER_PRINCIPAL = 6;
+
+/** What one tenant application declared, with names already resolved (groups and transactional ids are full ids). */
+export interface AppIntent {
+  readonly tenantId: string;
+  readonly tier: Tier;
+  /** SCRAM username, e.g. `acme.billing`. */
+  readonly username: string;
+  /** Logical topic names (own topics; on the shared tier, shared topic names). */
+  readonly produces: readonly string[];
+  readonly consumes: readonly string[];
+  /** Full group ids, e.g. `acme.billing`. */
+  readonly groups: readonly string[];
+  /** Full transactional ids, e.g. `acme.billing-tx`. */
+  readonly transactionalIds: readonly string[];
+}
+
+type Grant = { resourceType: AclResourceType; resourceName: string; operation: AclOperation; reason: string };
+
+const list = (names: readonly string[]) => [...new Set(names)].sort().join(', ');
+
+/** Bindings for one tenant application: least privilege, all PREFIXED with a separator-terminated prefix. */
+export function tenantAcls(intent: AppIntent): AclBinding[] {
+  const grants: Grant[] = [];
+  const shared = intent.tier === 'shared';
+  const topics = shared ? SHARED_TOPIC_PREFIX : topicPrefix(intent.tenantId);
+  const full = (logical: string) => (shared ? sharedTopicName(logical) : topicName(intent.tenantId, logical));
+  const scope = shared
+    ? 'the prefix covers every shared topic'
+    : `the prefix covers every topic of tenant ${intent.tenantId}`;
+  const produced = list(intent.produces.map(full));
+  // Shared-tier tenants never read: shared topics mix every tenant's records; only platform consumers read them.
+  const consumed = shared ? '' : list(intent.consumes.map(full));
+
+  if (produced)
+    grants.push({
+      resourceType: 'Topic',
+      resourceName: topics,
+      operation: 'Write',
+      reason: `produces ${produced} (${scope})`,
+    });
+  if (consumed)
+    grants.push({
+      resourceType: 'Topic',
+      resourceName: topics,
+      operation: 'Read',
+      reason: `consumes ${consumed} (${scope})`,
+    });
+  if (produced || consumed) {
+    const what = [produced && `produces (${produced})`, consumed && `consumes (${consumed})`]
+      .filter(Boolean)
+      .join(' and ');
+    grants.push({
+      resourceType: 'Topic',
+      resourceName: topics,
+      operation: 'Describe',
+      reason: `fetches metadata of the topics it ${what}`,
+    });
+  }
+  if (consumed && intent.groups.length > 0) {
+    const prefix = groupPrefix(intent.tenantId);
+    grants.push({
+      resourceType: 'Group',
+      resourceName: prefix,
+      operation: 'Read',
+      reason: `joins consumer groups ${list(intent.groups)} (the prefix covers every group of tenant ${intent.tenantId})`,
+    });
+  }
+  if (intent.transactionalIds.length > 0) {
+    const ids = list(intent.transactionalIds);
+    const prefix = transactionalIdPrefix(intent.tenantId);
+    grants.push({
+      resourceType: 'TransactionalId',
+      resourceName: prefix,
+      operation: 'Write',
+      reason: `produces transactionally as ${ids} (the prefix covers every transactional id of tenant ${intent.tenantId})`,
+    });
+    grants.push({
+      resourceType: 'TransactionalId',
+      resourceName: prefix,
+      operation: 'Describe',
+      reason: `looks up its transactional ids ${ids} when it starts a transactional producer`,
+    });
+  }
+  return bindings(intent.username, grants);
+}
+
+/**
+ * Bindings for a platform consumer (`platform.<name>`): the only principals that READ shared topics, each
+ * confined to its own group prefix `platform.<name>.`.
+ */
+export function platformConsumerAcls(name: string, consumes: readonly string[]): AclBinding[] {
+  const consumed = list(consumes.map(sharedTopicName));
+  return bindings(platformUsername(name), [
+    {
+      resourceType: 'Topic',
+      resourceName: SHARED_TOPIC_PREFIX,
+      operation: 'Read',
+      reason: `consumes ${consumed} as a platform consumer (the prefix covers every shared topic)`,
+    },
+    {
+      resourceType: 'Topic',
+      resourceName: SHARED_TOPIC_PREFIX,
+      operation: 'Describe',
+      reason: `fetches metadata of the topics it consumes (${consumed})`,
+    },
+    {
+      resourceType: 'Group',
+      resourceName: platformGroupPrefix(name),
+      operation: 'Read',
+      reason: `joins its own consumer groups ${platformGroupPrefix(name)}* and no one else's`,
+    },
+  ]);
+}
+
+/** Turn grants into bindings; grants on the same resource and operation are merged into one binding. */
+function bindings(user: string, grants: readonly Grant[]): AclBinding[] {
+  const merged = new Map<string, Grant>();
+  for (const g of grants) {
+    const key = `${g.resourceType}\n${g.resourceName}\n${g.operation}`;
+    const seen = merged.get(key);
+    merged.set(key, seen ? { ...seen, reason: `${seen.reason}; ${g.reason}` } : g);
+  }
+  const principal = principalOf(user);
+  const out = [...merged.values()].map((g): AclBinding => {
+    const key = {
+      principal,
+      resourceType: g.resourceType,
+      patternType: 'Prefixed' as const,
+      resourceName: g.resourceName,
+      operation: g.operation,
+    };
+    return { ...key, host: '*', permission: 'Allow', reason: g.reason, id: aclId(key) };
+  });
+  for (const b of out) {
+    const violations = aclViolations(b);
+    if (violations.length) throw new Error(`internal error: derived an unsafe ACL ${b.id}: ${violations.join('; ')}`);
+  }
+  if (out.length > MAX_BINDINGS_PER_PRINCIPAL) {
+    throw new Error(`internal error: ${out.length} bindings for ${principal}, more than ${MAX_BINDINGS_PER_PRINCIPAL}`);
+  }
+  return out.sort(compareBindings);
+}
+
+/** Deterministic order (code points, not locale): principal, resource type, resource name, operation. */
+export function compareBindings(a: AclBinding, b: AclBinding): number {
+  const key = (x: AclBinding) => [x.principal, x.resourceType, x.resourceName, x.operation].join('\n');
+  const ka = key(a);
+  const kb = key(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * What is wrong with a binding from the point of view of tenant isolation; empty when it is safe. The same
+ * checks plan review and the ACL static analysis can apply to bindings that did not come from here.
+ */
+export function aclViolations(
+  b: Pick<AclBinding, 'principal' | 'resourceType' | 'patternType' | 'resourceName' | 'permission'>,
+): string[] {
+  const out: string[] = [];
+  if (!b.principal.startsWith('User:') || b.principal.includes('*'))
+    out.push(`principal ${b.principal} is not a single user`);
+  if (b.resourceType === 'Cluster') out.push('grants on the Cluster are never given to tenants');
+  if (b.resourceName === '' || b.resourceName.includes('*')) out.push(`resource "${b.resourceName}" is a wildcard`);
+  if (b.patternType === 'Prefixed' && !b.resourceName.endsWith(SEPARATOR)) {
+    out.push(`prefix "${b.resourceName}" does not end with "${SEPARATOR}" and would over-match`);
+  }
+  if (b.permission !== 'Allow') out.push('only ALLOW bindings are derived');
+  return out;
+}
+
+/** Human lines: what a principal may do and why, one binding per line. */
+export function explainAcls(principal: Pick<PrincipalModel, 'principal' | 'acls'>): string[] {
+  if (principal.acls.length === 0)
+    return [`${principal.principal} has no ACLs: it declares neither produces nor consumes`];
+  return [...principal.acls]
+    .sort(compareBindings)
+    .map(
+      (b) =>
+        `${b.principal} may ${b.operation.toUpperCase()} ${b.resourceType} ${b.patternType.toUpperCase()} "${b.resourceName}" because it ${b.reason}`,
+    );
+}

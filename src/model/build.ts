@@ -1,0 +1,225 @@
+/**
+ * Decoded, validated tenant files + environment → the resolved model. Every name comes from naming.ts, every
+ * ACL from acl.ts, and everything is sorted by name, so reordering a tenant file changes nothing downstream.
+ */
+import * as path from 'node:path';
+import { ValidationError } from '../errors';
+import { tenantAcls, platformConsumerAcls } from './acl';
+import { type Environment, type TierDefaults, loadEnvironment, projectRoot } from './environment';
+import { type ParsedTenant, loadTenantFiles } from './load';
+import {
+  groupId,
+  groupPrefix,
+  platformUsername,
+  principalOf,
+  secretName,
+  sharedTopicName,
+  topicName,
+  topicPrefix,
+  transactionalId,
+  transactionalIdPrefix,
+  username,
+} from './naming';
+import type { ApplicationSpec, TenantSpec, TopicSpec } from './tenant-schema';
+import type {
+  DedicatedPartitions,
+  Model,
+  PartitionMap,
+  PlatformConsumerModel,
+  PlatformModel,
+  PrincipalModel,
+  QuotaModel,
+  TenantModel,
+  TopicModel,
+} from './types';
+import { targetCluster, validateTenants } from './validate';
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const sortedUnique = (xs: readonly string[]) => [...new Set(xs)].sort(byName);
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => byName(a, b)));
+}
+
+/**
+ * Kafka topic configs: the tenant's declaration over the tier defaults. `min.insync.replicas` is the
+ * platform's (durability is not a tenant decision); allow-listed extras are passed through as strings.
+ */
+export function topicConfig(topic: TopicSpec, defaults: TierDefaults): Record<string, string> {
+  const config: Record<string, string> = {
+    'cleanup.policy': topic.cleanupPolicy,
+    'min.insync.replicas': String(defaults.minInsyncReplicas),
+    'retention.ms': String(topic.retentionMs ?? defaults.retentionMs),
+  };
+  for (const [key, value] of Object.entries(topic.config)) {
+    if (value !== undefined) config[key] = String(value);
+  }
+  return sortKeys(config);
+}
+
+/** Tier default quota, overridden field by field by the application's declaration. */
+export function appQuota(app: Pick<ApplicationSpec, 'quota'>, defaults: TierDefaults): QuotaModel {
+  return {
+    producerByteRate: app.quota?.producerByteRate ?? defaults.quota.producerByteRate,
+    consumerByteRate: app.quota?.consumerByteRate ?? defaults.quota.consumerByteRate,
+    requestPercentage: app.quota?.requestPercentage ?? defaults.quota.requestPercentage,
+  };
+}
+
+function tenantModel(env: Environment, file: string, spec: TenantSpec): TenantModel {
+  const defaults = env.tierDefaults[spec.tier];
+  const cluster = targetCluster(env, spec);
+  const clusterConfig = env.clusters[cluster];
+  if (!clusterConfig)
+    throw new Error(`internal error: tenant ${spec.id} targets unknown cluster ${cluster}; validate first`);
+
+  const topics: TopicModel[] = spec.topics
+    .map((t) => ({
+      name: topicName(spec.id, t.name),
+      logicalName: t.name,
+      partitions: t.partitions ?? defaults.partitions,
+      replicationFactor: t.replicationFactor ?? clusterConfig.replicationFactor,
+      config: topicConfig(t, defaults),
+      allowDataLoss: t.allowDataLoss,
+    }))
+    .sort((a, b) => byName(a.name, b.name));
+
+  const principals: PrincipalModel[] = spec.applications
+    .map((app): PrincipalModel => {
+      const user = username(spec.id, app.name);
+      const produces = sortedUnique(app.produces);
+      const consumes = sortedUnique(app.consumes);
+      const groups = sortedUnique(app.groups.map((g) => groupId(spec.id, g)));
+      const transactionalIds = sortedUnique(app.transactionalIds.map((x) => transactionalId(spec.id, x)));
+      return {
+        app: app.name,
+        username: user,
+        principal: principalOf(user),
+        secretName: secretName(user),
+        produces,
+        consumes,
+        groups,
+        transactionalIds,
+        quota: appQuota(app, defaults),
+        acls: tenantAcls({
+          tenantId: spec.id,
+          tier: spec.tier,
+          username: user,
+          produces,
+          consumes,
+          groups,
+          transactionalIds,
+        }),
+      };
+    })
+    .sort((a, b) => byName(a.app, b.app));
+
+  const dedicatedPartitions: DedicatedPartitions[] = spec.dedicatedPartitions
+    .map((d) => ({ topic: sharedTopicName(d.topic), partitions: [...new Set(d.partitions)].sort((a, b) => a - b) }))
+    .sort((a, b) => byName(a.topic, b.topic));
+
+  return {
+    id: spec.id,
+    file,
+    tier: spec.tier,
+    cluster,
+    owner: spec.owner,
+    contact: spec.contact,
+    classification: spec.classification,
+    encryption: spec.encryption,
+    lifecycle: spec.lifecycle,
+    deleteData: spec.lifecycle === 'decommissioning' && spec.deleteDataOnDecommission,
+    topicPrefix: topicPrefix(spec.id),
+    groupPrefix: groupPrefix(spec.id),
+    transactionalIdPrefix: transactionalIdPrefix(spec.id),
+    topics,
+    principals,
+    dedicatedPartitions,
+  };
+}
+
+function platformModel(env: Environment): PlatformModel {
+  const defaults = env.tierDefaults.shared;
+  const cluster = env.clusters[env.sharedCluster];
+  if (!cluster) throw new Error(`internal error: shared cluster ${env.sharedCluster} is not declared`);
+  const topics: TopicModel[] = env.sharedTopics
+    .map((s) => ({
+      name: sharedTopicName(s.name),
+      logicalName: s.name,
+      partitions: s.partitions,
+      replicationFactor: cluster.replicationFactor,
+      config: topicConfig(
+        { name: s.name, cleanupPolicy: 'delete', retentionMs: s.retentionMs, config: {}, allowDataLoss: false },
+        defaults,
+      ),
+      allowDataLoss: false,
+    }))
+    .sort((a, b) => byName(a.name, b.name));
+  const consumers: PlatformConsumerModel[] = env.platformConsumers
+    .map((pc): PlatformConsumerModel => {
+      const user = platformUsername(pc.name);
+      return {
+        app: pc.name,
+        username: user,
+        principal: principalOf(user),
+        secretName: secretName(user),
+        produces: [],
+        consumes: sortedUnique(pc.consumes),
+        groups: [],
+        transactionalIds: [],
+        // Platform readers drain what every shared-tier tenant writes, so they get the tier's ceiling rather
+        // than one tenant's default.
+        quota: {
+          producerByteRate: defaults.quotaBounds.maxProducerByteRate,
+          consumerByteRate: defaults.quotaBounds.maxConsumerByteRate,
+          requestPercentage: defaults.quotaBounds.maxRequestPercentage,
+        },
+        acls: platformConsumerAcls(pc.name, pc.consumes),
+      };
+    })
+    .sort((a, b) => byName(a.app, b.app));
+  return { topics, consumers };
+}
+
+function partitionMap(env: Environment, tenants: readonly TenantModel[]): PartitionMap {
+  const topics: Record<string, { partitions: number; dedicated: Record<string, readonly number[]> }> = {};
+  for (const s of [...env.sharedTopics].sort((a, b) => byName(a.name, b.name))) {
+    topics[sharedTopicName(s.name)] = { partitions: s.partitions, dedicated: {} };
+  }
+  for (const t of tenants) {
+    for (const d of t.dedicatedPartitions) {
+      const entry = topics[d.topic];
+      if (entry) entry.dedicated[t.id] = d.partitions;
+    }
+  }
+  return { version: 1, environment: env.name, topics };
+}
+
+/** Resolve validated tenants into the model. Assumes `validateTenants` found nothing; use `loadModel` from files. */
+export function buildModel(env: Environment, tenants: readonly ParsedTenant[]): Model {
+  const resolved = tenants.map((t) => tenantModel(env, t.file, t.spec)).sort((a, b) => byName(a.id, b.id));
+  return { env, tenants: resolved, platform: platformModel(env), partitionMap: partitionMap(env, resolved) };
+}
+
+export interface LoadModelOptions {
+  /** Environment name: `environments/<env>.yaml`. */
+  readonly env: string;
+  /** Folder of tenant files, absolute or relative to root. @default - `tenants` */
+  readonly tenantsDir?: string;
+  /** Project root, which file names in problems are relative to. @default - the folder holding package.json */
+  readonly root?: string;
+}
+
+/**
+ * Load the environment and every tenant file, validate across tenants, and build the model. Throws one
+ * ValidationError carrying every problem found (decoding and rules together), sorted.
+ */
+export function loadModel(options: LoadModelOptions): Model {
+  const root = options.root ?? projectRoot();
+  const env = loadEnvironment(options.env, root);
+  const dir = path.resolve(root, options.tenantsDir ?? 'tenants');
+  const loaded = loadTenantFiles(dir, root);
+  const problems = [...loaded.problems, ...validateTenants(env, loaded.tenants)];
+  if (problems.length > 0) throw new ValidationError(problems);
+  return buildModel(env, loaded.tenants);
+}

@@ -1,0 +1,146 @@
+/**
+ * The single home of every name the platform creates. Nothing else concatenates tenant ids, separators or
+ * prefixes: constructs, the verification suite, plan review and the runtime SDK read names from the model,
+ * and the model gets them from here.
+ *
+ * The convention is `<namespace>.<name>`: `acme.orders`, `acme.billing`, `shared.orders.placed`,
+ * `platform.analytics`. The separator `.` is a character tenant ids cannot contain, so the PREFIXED ACL
+ * `acme.` matches tenant `acme`'s resources and never those of `acme-eu` (whose names start `acme-eu.`).
+ * A prefix without the separator, or a suffix convention such as `orders-acme`, would over-match.
+ */
+import { createHash } from 'node:crypto';
+import type { AclBinding } from './types';
+
+/** Separates a namespace (tenant id, `shared`, `platform`) from the rest of a name. */
+export const SEPARATOR = '.';
+
+/** Tenant ids: lowercase, 3–32 characters, never the separator `.` nor `_` (which Kafka confuses with `.`). */
+export const TENANT_ID_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+
+/** Application and platform consumer names share the tenant id alphabet, so usernames stay unambiguous. */
+export const APP_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,46}[a-z0-9])?$/;
+
+/** Namespace of the shared tier's topics (`shared.orders.placed`). */
+export const SHARED_NAMESPACE = 'shared';
+/** Namespace of the platform's own principals (`platform.analytics`). */
+export const PLATFORM_NAMESPACE = 'platform';
+
+/**
+ * Ids a tenant cannot take: they are namespaces of the platform itself, or names of the admin and controller
+ * principals. Anything starting with `__` belongs to Kafka (`__consumer_offsets`, `__transaction_state`).
+ */
+export const RESERVED_IDS: readonly string[] = [SHARED_NAMESPACE, PLATFORM_NAMESPACE, 'admin', 'controller'];
+
+export function isReservedId(id: string): boolean {
+  return RESERVED_IDS.includes(id) || id.startsWith('__');
+}
+
+/** Kafka's own limits on topic names. */
+export const MAX_TOPIC_NAME_LENGTH = 249;
+export const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+
+/** `acme.`: the namespace followed by the separator, which is what makes a PREFIXED ACL safe. */
+export function namespacePrefix(namespace: string): string {
+  return `${namespace}${SEPARATOR}`;
+}
+
+/** `acme.` — prefix of every topic of tenant `acme`. */
+export function topicPrefix(tenantId: string): string {
+  return namespacePrefix(tenantId);
+}
+
+/** `acme.` — prefix of every consumer group id of tenant `acme`. */
+export function groupPrefix(tenantId: string): string {
+  return namespacePrefix(tenantId);
+}
+
+/** `acme.` — prefix of every transactional id of tenant `acme`. */
+export function transactionalIdPrefix(tenantId: string): string {
+  return namespacePrefix(tenantId);
+}
+
+/** `shared.` — prefix of every shared-tier topic. */
+export const SHARED_TOPIC_PREFIX = namespacePrefix(SHARED_NAMESPACE);
+
+/** `acme.orders` for tenant `acme`'s logical topic `orders`. */
+export function topicName(tenantId: string, logical: string): string {
+  return `${topicPrefix(tenantId)}${logical}`;
+}
+
+/** `shared.orders.placed` for the shared topic `orders.placed`. */
+export function sharedTopicName(logical: string): string {
+  return `${SHARED_TOPIC_PREFIX}${logical}`;
+}
+
+/** `acme.billing` — SCRAM username of tenant `acme`'s application `billing`. */
+export function username(tenantId: string, app: string): string {
+  return `${namespacePrefix(tenantId)}${app}`;
+}
+
+/** `platform.analytics` — SCRAM username of the platform consumer `analytics`. */
+export function platformUsername(name: string): string {
+  return `${namespacePrefix(PLATFORM_NAMESPACE)}${name}`;
+}
+
+/** `platform.analytics.` — the only group prefix a platform consumer may use. */
+export function platformGroupPrefix(name: string): string {
+  return namespacePrefix(platformUsername(name));
+}
+
+/** `User:acme.billing` — the Kafka principal of a SCRAM username. */
+export function principalOf(user: string): string {
+  return `User:${user}`;
+}
+
+/** `acme.billing` — full consumer group id of the group `billing` declared by tenant `acme`. */
+export function groupId(tenantId: string, group: string): string {
+  return `${groupPrefix(tenantId)}${group}`;
+}
+
+/** `acme.billing-tx` — full transactional id of `billing-tx` declared by tenant `acme`. */
+export function transactionalId(tenantId: string, id: string): string {
+  return `${transactionalIdPrefix(tenantId)}${id}`;
+}
+
+/** `scram/acme.billing` — key under which the secret source keeps a principal's SCRAM password. */
+export function secretName(user: string): string {
+  return `scram/${user}`;
+}
+
+/**
+ * Key under which two topic names collide on a broker: Kafka maps `.` and `_` to the same metric name and
+ * rejects the second topic; names differing only in case collide on case-insensitive file systems and in
+ * every human conversation.
+ */
+export function collisionKey(name: string): string {
+  return name.toLowerCase().replace(/_/g, '.');
+}
+
+/** The fields of a binding that identify it (everything except the id and the human reason). */
+export type AclBindingKey = Pick<
+  AclBinding,
+  'principal' | 'resourceType' | 'patternType' | 'resourceName' | 'operation'
+>;
+
+/**
+ * Stable construct id of an ACL binding, built from its own fields, never from list positions: reordering a
+ * tenant file must give an empty plan (every ACL change is destroy + create in the Mongey provider).
+ *
+ * A readable slug (`[a-z0-9_-]`, safe as a construct id and a Terraform resource name) plus a short hash of
+ * the exact fields, because slugging is lossy (`.`, `:` and `_` all become `_`).
+ */
+export function aclId(b: AclBindingKey): string {
+  const exact = [b.principal, b.resourceType, b.patternType, b.resourceName, b.operation].join('\n');
+  const hash = createHash('sha256').update(exact).digest('hex').slice(0, 8);
+  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]/g, '_');
+  const user = b.principal.replace(/^User:/, '');
+  return [
+    'acl',
+    slug(user),
+    slug(b.resourceType),
+    slug(b.patternType),
+    slug(b.resourceName),
+    slug(b.operation),
+    hash,
+  ].join('-');
+}
