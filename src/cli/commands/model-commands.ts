@@ -11,17 +11,18 @@ import { diag, table } from '../output';
 
 export interface ModelOptions {
   readonly env: string;
-  readonly tenantsDir: string;
+  /** As typed by the user (relative to the current directory); @default - `tenants/` in the project */
+  readonly tenantsDir?: string;
 }
 
 export function withModelOptions(cmd: Command): Command {
   return cmd
     .option('--env <name>', 'environment (environments/<name>.yaml)', process.env.KAFKA_TENANCY_ENV ?? 'local')
-    .option('--tenants-dir <dir>', 'folder of tenant files', 'tenants');
+    .option('--tenants-dir <dir>', 'folder of tenant files (default: tenants/ of the project)');
 }
 
 export function modelFrom(o: ModelOptions): Model {
-  return loadModel({ env: o.env, tenantsDir: o.tenantsDir });
+  return loadModel({ env: o.env, tenantsDir: o.tenantsDir ? path.resolve(o.tenantsDir) : undefined });
 }
 
 export function defaultOutdir(): string {
