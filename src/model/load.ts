@@ -25,7 +25,11 @@ const TENANT_FILE = /\.ya?ml$/;
  * them all.
  */
 export function loadTenantFiles(dir: string, root: string): LoadResult {
-  const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
+  // Relative to the project (`tenants/acme.yaml`); absolute for folders outside it, where `../../` helps nobody.
+  const rel = (f: string) => {
+    const r = path.relative(root, f);
+    return r.startsWith('..') ? f : r.split(path.sep).join('/');
+  };
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     return {
       tenants: [],
