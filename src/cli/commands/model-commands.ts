@@ -7,6 +7,7 @@ import { synthesize } from '../../stacks/synth';
 import { deploy } from '../../deploy/deploy';
 import { readyToolchain } from '../../deploy/terraform';
 import { secretSourceFor } from '../../secrets';
+import { checkRemovedTenants, refuseRemovedTenants } from '../../pipeline/affected';
 import { diag, table } from '../output';
 
 export interface ModelOptions {
@@ -33,9 +34,14 @@ export function validateCommand(): Command {
   return withModelOptions(
     new Command('validate')
       .description('check every tenant file and the environment; prints every problem at once (exit 1 if any)')
-      .addHelpText('before', 'Example:\n  kafka-tenancy validate --env local\n'),
-  ).action((o: ModelOptions) => {
+      .addHelpText('before', 'Example:\n  kafka-tenancy validate --env local\n  kafka-tenancy validate --base origin/main   # also refuses removed tenant files\n')
+      .option('--base <ref>', 'git ref: refuse tenant files removed since then unless they were decommissioned'),
+  ).action((o: ModelOptions & { base?: string }) => {
     const model = modelFrom(o);
+    if (o.base) {
+      const tenantsDir = o.tenantsDir ? path.relative(projectRoot(), path.resolve(o.tenantsDir)) : 'tenants';
+      refuseRemovedTenants(checkRemovedTenants({ root: projectRoot(), base: o.base, model, tenantsDir }));
+    }
     diag(`${model.tenants.length} tenant(s) valid for environment "${model.env.name}"`);
   });
 }

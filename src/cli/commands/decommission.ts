@@ -1,0 +1,94 @@
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { CheckFailed } from '../../errors';
+import { readyToolchain } from '../../deploy/terraform';
+import { decommission, finalizeDecommission } from '../../pipeline/decommission';
+import { secretSourceFor } from '../../secrets';
+import { diag, table } from '../output';
+import { defaultOutdir } from './model-commands';
+import { projectModel, seconds, withProjectOptions, type ProjectOptions } from './project-options';
+
+interface DecommissionCliOptions extends ProjectOptions {
+  readonly finalize?: boolean;
+  readonly out: string;
+  readonly synthOut: string;
+  readonly json?: boolean;
+}
+
+export function decommissionCommand(): Command {
+  return withProjectOptions(
+    new Command('decommission')
+      .argument('<tenant>', 'tenant id (its file says lifecycle: decommissioning)')
+      .description(
+        'tear a decommissioning tenant down in order (ACLs → credentials → quotas → topics only with deleteDataOnDecommission), then verify nothing of it is left; --finalize forgets retained topics so the file can be removed',
+      )
+      .addHelpText(
+        'before',
+        'Example:\n  kafka-tenancy decommission acme            # after merging lifecycle: decommissioning\n  kafka-tenancy decommission acme --finalize # before/with removing tenants/acme.yaml\n',
+      )
+      .option(
+        '--finalize',
+        'forget the retained topics (terraform state rm): they stay on the cluster, unmanaged, admin-only',
+      )
+      .option('--out <dir>', 'where the redacted plan and review of the teardown go', 'plans')
+      .option('--synth-out <dir>', 'synth output folder', defaultOutdir())
+      .option('--json', 'machine-readable output'),
+  ).action(async (tenantId: string, o: DecommissionCliOptions) => {
+    const model = projectModel(o);
+    const cli = readyToolchain(diag);
+    const secrets = secretSourceFor(model.env);
+    const t0 = Date.now();
+    if (o.finalize) {
+      const res = finalizeDecommission({
+        model,
+        tenantId,
+        synthOut: path.resolve(o.synthOut),
+        cli,
+        secrets,
+        log: diag,
+      });
+      if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+      else
+        process.stdout.write(`forgotten (kept on the cluster, unmanaged): ${res.forgotten.join(', ') || 'nothing'}\n`);
+      if (res.fileStillPresent) {
+        diag(
+          `remove tenants/${tenantId}.yaml in the same change: until then a deploy of "${tenantId}" fails (its topics exist but are no longer in its state); it never deletes them`,
+        );
+      }
+      diag(`finalized "${tenantId}" in ${seconds(Date.now() - t0)} s`);
+      return;
+    }
+    const res = await decommission({
+      model,
+      tenantId,
+      synthOut: path.resolve(o.synthOut),
+      plansDir: path.resolve(o.out),
+      cli,
+      secrets,
+      log: diag,
+    });
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ ...res, review: undefined }, null, 2) + '\n');
+    } else {
+      const phases = table(['phase', 'removed', 'seconds']);
+      res.phases.forEach((p) => phases.push([p.name, p.targets.length, seconds(p.durationMs)]));
+      const checks = table(['check', 'ok', 'detail']);
+      res.checks.forEach((c) => checks.push([c.name, c.ok ? 'yes' : 'NO', c.detail]));
+      process.stdout.write(`${phases.toString()}\n${checks.toString()}\n`);
+      if (res.retainedTopics.length) {
+        process.stdout.write(
+          `retained: ${res.retainedTopics.join(', ')} (admin-only; "kafka-tenancy decommission ${tenantId} --finalize" before removing the file)\n`,
+        );
+      }
+    }
+    diag(`decommissioned "${tenantId}" in ${seconds(Date.now() - t0)} s`);
+    if (!res.ok)
+      throw new CheckFailed(
+        `decommission of "${tenantId}" is not verified:\n` +
+          res.checks
+            .filter((c) => !c.ok)
+            .map((c) => `  ${c.name}: ${c.detail}`)
+            .join('\n'),
+      );
+  });
+}

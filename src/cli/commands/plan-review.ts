@@ -1,0 +1,90 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { CheckFailed } from '../../errors';
+import {
+  renderMarkdown,
+  reviewContext,
+  reviewJson,
+  reviewPlans,
+  summaryLine,
+  type PlanReview,
+  type StackPlan,
+} from '../../pipeline/plan-review';
+import { redactPlan, type TfPlan } from '../../pipeline/terraform-json';
+import { diag, table } from '../output';
+import { baseModel, projectModel, withProjectOptions, type ProjectOptions } from './project-options';
+
+interface PlanReviewCliOptions extends ProjectOptions {
+  readonly json?: boolean;
+  readonly markdown?: string;
+  readonly base?: string;
+}
+
+/** `plans/acme.plan.json` → `acme` (stack names never contain a dot). */
+export function stackOfPlanFile(file: string): string {
+  return path.basename(file).split('.')[0];
+}
+
+export function planReviewCommand(): Command {
+  return withProjectOptions(
+    new Command('plan-review')
+      .argument('<plans...>', 'plan JSON files (terraform show -json), named <stack>.plan.json')
+      .description(
+        'what the plans change per tenant (topics, principals, ACLs, quotas) with risk flags; exit 1 on data loss the tenant files do not approve',
+      )
+      .addHelpText(
+        'before',
+        'Example:\n  kafka-tenancy plan-review plans/*.plan.json --markdown review.md --base origin/main\n',
+      )
+      .option('--json', 'machine-readable output')
+      .option('--markdown <file>', 'also write the review as Markdown (for a pull-request comment)')
+      .option(
+        '--base <ref>',
+        'git ref of the base revision: detects tier changes and honours approvals of removed topics',
+      ),
+  ).action((files: string[], o: PlanReviewCliOptions) => {
+    const model = projectModel(o);
+    const base = o.base ? baseModel(o, o.base) : undefined;
+    // Redact again: a plan JSON straight from `terraform show -json` holds the passwords.
+    const plans: StackPlan[] = files.map((f) => ({
+      stack: stackOfPlanFile(f),
+      plan: redactPlan(JSON.parse(fs.readFileSync(f, 'utf8')) as TfPlan),
+    }));
+    const review = reviewPlans(plans, reviewContext(model, base));
+    if (o.markdown) fs.writeFileSync(o.markdown, renderMarkdown(review));
+    process.stdout.write(o.json ? JSON.stringify(reviewJson(review), null, 2) + '\n' : renderText(review));
+    diag(`reviewed ${plans.length} plan(s): ${summaryLine(review)}${o.markdown ? `; markdown in ${o.markdown}` : ''}`);
+    if (!review.ok) {
+      throw new CheckFailed(
+        `refused: ${review.blockers.length} unapproved data-loss action(s) or failed plan(s):\n` +
+          review.blockers.map((b) => `  ${b.subject}: ${b.message}`).join('\n'),
+      );
+    }
+  });
+}
+
+const SYMBOL: Record<string, string> = {
+  add: '+',
+  change: '~',
+  replace: '-/+',
+  remove: '-',
+  forget: 'forget',
+  keep: '=',
+};
+
+function renderText(review: PlanReview): string {
+  const out: string[] = [`${review.stacks.length} stack(s): ${summaryLine(review)}`];
+  for (const s of review.stacks) {
+    out.push('', `${s.stack} — ${s.status}${s.file ? ` (${s.file})` : ''}`);
+    if (s.items.length) {
+      const t = table(['', 'resource', 'name', 'what']);
+      s.items.forEach((i) => t.push([SYMBOL[i.change], i.kind, i.subject, i.summary.replace(/`/g, '')]));
+      out.push(t.toString());
+    } else {
+      out.push('  no changes');
+    }
+    for (const r of s.risks) out.push(`  [${r.severity}] ${r.code}: ${r.message.replace(/`/g, '')}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,78 @@
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { readyToolchain } from '../../deploy/terraform';
+import { checkRemovedTenants, computeAffected, refuseRemovedTenants } from '../../pipeline/affected';
+import { planStacks } from '../../pipeline/plan';
+import { secretSourceFor } from '../../secrets';
+import { diag, table } from '../output';
+import { projectModel, seconds, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
+import { defaultOutdir } from './model-commands';
+
+interface PlanCliOptions extends ProjectOptions {
+  readonly affected?: boolean;
+  readonly base?: string;
+  readonly out: string;
+  readonly synthOut: string;
+  readonly json?: boolean;
+}
+
+export function planCommand(): Command {
+  return withProjectOptions(
+    new Command('plan')
+      .argument('[stacks...]', 'stacks to plan (default: all, or the affected ones with --affected)')
+      .description(
+        'synthesize, refuse data-destroying changes (removed tenant files, partition decreases), then init and plan the stacks; saves <stack>.tfplan and the redacted <stack>.plan.json',
+      )
+      .addHelpText(
+        'before',
+        'Example:\n  kafka-tenancy plan --affected --base origin/main --out plans && kafka-tenancy plan-review plans/*.plan.json\n  kafka-tenancy plan acme globex\n',
+      )
+      .option('--affected', 'plan only the stacks affected since --base')
+      .option(
+        '--base <ref>',
+        'git ref: with --affected, what to compare with; also refuses tenant files removed since then',
+      )
+      .option('--out <dir>', 'plans folder (.tfplan files hold secrets: never upload them)', 'plans')
+      .option('--synth-out <dir>', 'synth output folder', defaultOutdir())
+      .option('--json', 'machine-readable output'),
+  ).action((stacks: string[], o: PlanCliOptions, cmd: Command) => {
+    if (o.affected && !o.base) cmd.error('error: --affected needs --base <ref>', { exitCode: 2 });
+    if (o.affected && stacks.length) cmd.error('error: give stack names or --affected, not both', { exitCode: 2 });
+    const root = path.resolve(o.root);
+    const model = projectModel(o);
+    let selected: string[] | undefined = stacks.length ? stacks : undefined;
+    let allowedRemovals: string[] = [];
+    if (o.affected) {
+      const res = computeAffected({ root, base: o.base!, env: o.env, tenantsDir: tenantsDirOf(o), log: diag });
+      refuseRemovedTenants(res.removal);
+      allowedRemovals = res.removal.allowed.map((a) => a.id);
+      selected = res.stacks.filter((s) => s.status !== 'removed').map((s) => s.stack);
+      diag(`affected since ${o.base}: ${selected.join(', ') || 'none'}`);
+    } else if (o.base) {
+      const verdict = checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirOf(o) });
+      refuseRemovedTenants(verdict);
+      allowedRemovals = verdict.allowed.map((a) => a.id);
+    }
+    const t0 = Date.now();
+    const results = planStacks({
+      model,
+      root,
+      tenantsDir: tenantsDirOf(o),
+      synthOut: path.resolve(o.synthOut),
+      plansDir: path.resolve(o.out),
+      stacks: selected,
+      allowedRemovals,
+      cli: readyToolchain(diag),
+      secrets: secretSourceFor(model.env),
+      log: diag,
+    });
+    if (o.json) {
+      process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+    } else {
+      const t = table(['stack', 'outcome', 'add', 'change', 'replace', 'remove', 'seconds']);
+      results.forEach((r) => t.push([r.stack, r.outcome, r.add, r.change, r.replace, r.remove, seconds(r.durationMs)]));
+      process.stdout.write(results.length ? t.toString() + '\n' : 'nothing to plan\n');
+    }
+    diag(`planned ${results.length} stack(s) into ${path.resolve(o.out)} in ${seconds(Date.now() - t0)} s`);
+  });
+}

@@ -1,0 +1,61 @@
+/** Options shared by the pipeline commands: where the project's tenant and environment files are. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { ValidationError } from '../../errors';
+import { loadModel, projectRoot } from '../../model';
+import type { Model } from '../../model/types';
+import { GitRepo } from '../../pipeline/git';
+import { diag } from '../output';
+
+export interface ProjectOptions {
+  readonly env: string;
+  /** As typed (relative to the current directory); @default - `tenants/` under the root */
+  readonly tenantsDir?: string;
+  readonly root: string;
+}
+
+/** The tenants folder relative to the project root (what git paths and `loadModel` need). */
+export function tenantsDirOf(o: ProjectOptions): string {
+  if (!o.tenantsDir) return 'tenants';
+  return path.relative(path.resolve(o.root), path.resolve(o.tenantsDir)).split(path.sep).join('/') || '.';
+}
+
+/** `--env`, `--tenants-dir` and `--root` (tenant and environment files are read from the root). */
+export function withProjectOptions(cmd: Command): Command {
+  return cmd
+    .option('--env <name>', 'environment (environments/<name>.yaml)', process.env.KAFKA_TENANCY_ENV ?? 'local')
+    .option('--tenants-dir <dir>', 'folder of tenant files (default: tenants/ under the root)')
+    .option(
+      '--root <dir>',
+      "project root holding environments/ and the tenants folder (state and secrets stay under this checkout's .local unless KAFKA_TENANCY_STATE_DIR / KAFKA_TENANCY_LOCAL_DIR say otherwise)",
+      projectRoot(),
+    );
+}
+
+export function projectModel(o: ProjectOptions): Model {
+  return loadModel({ env: o.env, root: path.resolve(o.root), tenantsDir: tenantsDirOf(o) });
+}
+
+/**
+ * The model of the base revision (its tenant and environment files read from git, synthesized by the HEAD code),
+ * or undefined when that revision does not validate.
+ */
+export function baseModel(o: ProjectOptions, ref: string): Model | undefined {
+  const repo = new GitRepo(path.resolve(o.root));
+  const commit = repo.mergeBase(ref);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-base-'));
+  try {
+    repo.exportDirs(commit, [tenantsDirOf(o), 'environments'], tmp);
+    return loadModel({ env: o.env, root: tmp, tenantsDir: tenantsDirOf(o) });
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    diag(`note: the base revision ${ref} does not validate; reviewing without it`);
+    return undefined;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export const seconds = (ms: number) => (ms / 1000).toFixed(1);

@@ -1,0 +1,124 @@
+/**
+ * After a decommission: prove nothing of the tenant is left that someone could use. Checks behaviour where the
+ * client allows it (a login with the tenant's real password must be refused) and the cluster's ACLs and topics
+ * through the admin API.
+ *
+ * Limitation: kafkajs has no DescribeClientQuotas / DescribeUserScramCredentials, so the quota is checked through
+ * the Terraform state (its delete was applied) and the credential through the refused login. A quota left on a
+ * user that cannot authenticate has no effect.
+ */
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
+import { adminCredentials } from '../local/cluster';
+import { kafkaClient, kafkaErrorType } from '../kafka/client';
+import type { Environment } from '../model/environment';
+import { randomPassword, type SecretSource } from '../secrets';
+import type { TenantModel } from '../model/types';
+import type { StateResource } from './terraform-json';
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface DecommissionCheckOptions {
+  readonly env: Environment;
+  readonly tenant: TenantModel;
+  readonly secrets: SecretSource;
+  /** The stack's state after the teardown. */
+  readonly state: readonly StateResource[];
+}
+
+/** Would an ACL with this pattern apply to some resource whose name starts with `prefix`? */
+export function patternReaches(patternType: ResourcePatternTypes, name: string, prefix: string): boolean {
+  if (patternType === ResourcePatternTypes.LITERAL) return name === '*' || name.startsWith(prefix);
+  if (patternType === ResourcePatternTypes.PREFIXED) return name.startsWith(prefix) || prefix.startsWith(name);
+  return false;
+}
+
+export async function verifyDecommissioned(opts: DecommissionCheckOptions): Promise<Check[]> {
+  const { tenant, env, secrets } = opts;
+  const brokers = env.clusters[tenant.cluster].bootstrapServers;
+  const retained = tenant.deleteData ? [] : tenant.topics.map((t) => t.name).sort();
+  const checks: Check[] = [];
+
+  for (const p of tenant.principals) {
+    const stored = secrets.get(p.secretName);
+    const client = kafkaClient(brokers, { username: p.username, password: stored ?? randomPassword() }, { retries: 0 });
+    const admin = client.admin();
+    const err = await admin.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await admin.disconnect().catch(() => undefined);
+    const type = err ? kafkaErrorType(err) : 'connected';
+    checks.push({
+      name: `${p.username} cannot authenticate`,
+      ok: type === 'SASL_AUTHENTICATION_FAILED',
+      detail:
+        type === 'SASL_AUTHENTICATION_FAILED'
+          ? `login with ${stored ? 'its last password' : 'a random password (no stored password)'} refused: SASL_AUTHENTICATION_FAILED`
+          : `expected SASL_AUTHENTICATION_FAILED, got ${type}`,
+    });
+  }
+
+  const admin = kafkaClient(brokers, adminCredentials(secrets, tenant.cluster), { retries: 2 }).admin();
+  await admin.connect();
+  try {
+    const acls = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    });
+    const userPrefix = `User:${tenant.topicPrefix}`;
+    const ofPrincipals = acls.resources.flatMap((r) =>
+      r.acls.filter((a) => a.principal.startsWith(userPrefix)).map((a) => `${a.principal} on ${r.resourceName}`),
+    );
+    checks.push({
+      name: `no ACL names a principal of ${tenant.id}`,
+      ok: ofPrincipals.length === 0,
+      detail: ofPrincipals.length ? `left: ${ofPrincipals.join(', ')}` : `no ACL for ${userPrefix}*`,
+    });
+    const tenantTypes = [AclResourceTypes.TOPIC, AclResourceTypes.GROUP, AclResourceTypes.TRANSACTIONAL_ID];
+    const reaching = acls.resources
+      .filter(
+        (r) =>
+          tenantTypes.includes(r.resourceType) &&
+          patternReaches(r.resourcePatternType, r.resourceName, tenant.topicPrefix),
+      )
+      .flatMap((r) =>
+        r.acls.map(
+          (a) =>
+            `${a.principal} ${AclOperationTypes[a.operation]} ${AclResourceTypes[r.resourceType]} ${r.resourceName}`,
+        ),
+      );
+    checks.push({
+      name: `no ACL reaches ${tenant.topicPrefix}* (retained topics: admin only)`,
+      ok: reaching.length === 0,
+      detail: reaching.length
+        ? `left: ${reaching.join(', ')}`
+        : 'no literal, prefixed or wildcard grant matches the tenant prefix',
+    });
+
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(tenant.topicPrefix)).sort();
+    const same = topics.length === retained.length && topics.every((t, i) => t === retained[i]);
+    checks.push({
+      name: tenant.deleteData ? 'no topic of the tenant remains' : 'only the retained topics remain',
+      ok: same,
+      detail: `on ${tenant.cluster}: ${topics.join(', ') || 'none'}${same ? '' : `; expected ${retained.join(', ') || 'none'}`}`,
+    });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+
+  const extra = opts.state.filter((r) => r.type !== 'kafka_topic' || !retained.includes(String(r.values.name)));
+  checks.push({
+    name: 'terraform state holds only the retained topics',
+    ok: extra.length === 0,
+    detail: extra.length
+      ? `left in state: ${extra.map((r) => r.address).join(', ')}`
+      : `${opts.state.length} retained topic(s); no quota, ACL or credential`,
+  });
+  return checks;
+}

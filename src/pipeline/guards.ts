@@ -1,0 +1,109 @@
+/**
+ * Safety rules that run before any plan, so a data-destroying change is refused with a message about the tenant
+ * file rather than a Terraform error (or worse, a plan someone approves). Pure: the callers read the state.
+ */
+import type { Problem } from '../errors';
+import type { LifecycleState } from '../model/types';
+import type { DeployedTopic, StateResource } from './terraform-json';
+
+/** A topic as declared, with where it is declared. */
+export interface DeclaredTopic {
+  /** Full Kafka topic name. */
+  readonly name: string;
+  readonly partitions: number;
+  readonly allowDataLoss: boolean;
+  /** `tenants/acme.yaml` or `environments/local.yaml`. */
+  readonly file: string;
+  /** `topics[0]` or `sharedTopics[1]`. */
+  readonly path: string;
+  /** Shared topics (platform stack) cannot be approved for recreation in a tenant file. */
+  readonly shared?: boolean;
+}
+
+/**
+ * Partitions can only grow: the Mongey provider turns a decrease into destroy + create, which deletes the topic
+ * and its data. Compares the declaration with the deployed value (from the stack's state).
+ */
+export function partitionDecreaseProblems(
+  declared: readonly DeclaredTopic[],
+  deployed: readonly DeployedTopic[],
+): Problem[] {
+  const live = new Map(deployed.map((t) => [t.name, t]));
+  const problems: Problem[] = [];
+  for (const t of declared) {
+    const now = live.get(t.name);
+    if (!now || !Number.isFinite(now.partitions) || t.partitions >= now.partitions || t.allowDataLoss) continue;
+    problems.push({
+      file: t.file,
+      path: `${t.path}.partitions`,
+      code: 'partition_decrease',
+      message:
+        `lowering partitions from ${now.partitions} to ${t.partitions} destroys the topic and its data; partitions can only grow. ` +
+        (t.shared
+          ? 'shared topics are never recreated by a plan; restore the partition count'
+          : 'set allowDataLoss: true on the topic to approve recreating it'),
+    });
+  }
+  return problems;
+}
+
+/** A tenant file present at the base revision and gone now. */
+export interface RemovedTenant {
+  readonly id: string;
+  readonly file: string;
+  /** Lifecycle in the base revision's file. */
+  readonly baseLifecycle: LifecycleState | 'unknown';
+  /** The stack's current state; undefined when it cannot be read without terraform (remote backends). */
+  readonly state?: readonly StateResource[];
+}
+
+export interface RemovalVerdict {
+  readonly problems: readonly Problem[];
+  /** Removals that are fine: the tenant was decommissioned; its retained topics (if any) get forgotten. */
+  readonly allowed: readonly { readonly id: string; readonly retainedTopics: readonly string[] }[];
+}
+
+/**
+ * Removing a tenant file never deletes a tenant. It is allowed only after a decommission: the base revision
+ * already said `lifecycle: decommissioning` and the stack's state holds nothing but retained topics (which
+ * `kafka-tenancy decommission <id> --finalize` then forgets, leaving them on the cluster).
+ */
+export function removedTenantVerdict(removed: readonly RemovedTenant[]): RemovalVerdict {
+  const problems: Problem[] = [];
+  const allowed: { id: string; retainedTopics: string[] }[] = [];
+  for (const t of removed) {
+    if (t.baseLifecycle !== 'decommissioning') {
+      problems.push({
+        file: t.file,
+        path: '',
+        code: 'tenant_file_removed',
+        message:
+          `tenant "${t.id}" was removed; removing a tenant file never deletes a tenant and is refused. ` +
+          `restore the file and set "lifecycle: decommissioning" (add "deleteDataOnDecommission: true" only if its topics may be deleted), ` +
+          `merge and let the pipeline run "kafka-tenancy decommission ${t.id}", then remove the file`,
+      });
+      continue;
+    }
+    const leftovers = (t.state ?? []).filter((r) => r.type !== 'kafka_topic');
+    if (leftovers.length > 0) {
+      const kinds = [...new Set(leftovers.map((r) => r.type.replace(/^kafka_/, '')))].sort().join(', ');
+      problems.push({
+        file: t.file,
+        path: '',
+        code: 'decommission_incomplete',
+        message:
+          `tenant "${t.id}" is decommissioning but its stack still holds ${leftovers.length} resource(s) (${kinds}); ` +
+          `run "kafka-tenancy decommission ${t.id}" (or deploy) before removing the file`,
+      });
+      continue;
+    }
+    allowed.push({
+      id: t.id,
+      retainedTopics: (t.state ?? [])
+        .filter((r) => r.type === 'kafka_topic')
+        .map((r) => String(r.values.name))
+        .sort(),
+    });
+  }
+  return { problems, allowed };
+}

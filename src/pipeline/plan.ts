@@ -1,0 +1,173 @@
+/**
+ * `kafka-tenancy plan`: synthesize, refuse what would destroy data before Terraform runs (removed tenant files,
+ * partition decreases), then init and plan only the selected stacks. Each plan is saved as `<stack>.tfplan` and,
+ * redacted, as `<stack>.plan.json` (the input of plan review).
+ *
+ * The `.tfplan` files hold every variable value, the admin and SCRAM passwords included (Terraform stores the
+ * variables a plan was made with); they stay on the machine that plans and are never uploaded. Only the redacted
+ * `.plan.json` and the review leave it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ValidationError, type Problem } from '../errors';
+import { orphanedStacks, synthesizedStacks } from '../deploy/deploy';
+import { StackRunner } from '../deploy/terraform';
+import type { TerraformCli } from '../local/toolchain';
+import { loadTenantFiles } from '../model';
+import type { Model } from '../model/types';
+import type { SecretSource } from '../secrets';
+import { PLATFORM_STACK } from '../stacks/app';
+import { synthesize } from '../stacks/synth';
+import { partitionDecreaseProblems, type DeclaredTopic } from './guards';
+import { currentState } from './state';
+import { changeKind } from './plan-review';
+import { deployedTopics, redactPlan, type TfPlan } from './terraform-json';
+
+export interface PlanOptions {
+  readonly model: Model;
+  /** Project root the model was loaded from (for declared positions of topics). */
+  readonly root: string;
+  /** @default "tenants" */
+  readonly tenantsDir?: string;
+  /** Synth output folder. */
+  readonly synthOut: string;
+  /** Where `<stack>.tfplan` and `<stack>.plan.json` go; previous plans there are removed first. */
+  readonly plansDir: string;
+  /** Stacks to plan; @default - every stack */
+  readonly stacks?: readonly string[];
+  /** Removed tenants whose removal was judged fine (decommissioned): not refused as orphans. */
+  readonly allowedRemovals?: readonly string[];
+  readonly cli: TerraformCli;
+  readonly secrets: SecretSource;
+  readonly log?: (msg: string) => void;
+}
+
+export interface StackPlanResult {
+  readonly stack: string;
+  readonly outcome: 'changes' | 'no-changes';
+  readonly planFile: string;
+  readonly jsonFile: string;
+  readonly add: number;
+  readonly change: number;
+  readonly replace: number;
+  readonly remove: number;
+  readonly durationMs: number;
+}
+
+/** Declared topics of one stack, with the file and list position each comes from. */
+export function declaredTopics(model: Model, stack: string, root: string, tenantsDir = 'tenants'): DeclaredTopic[] {
+  if (stack === PLATFORM_STACK) {
+    const file = `environments/${model.env.name}.yaml`;
+    return model.env.sharedTopics.map((s, i) => {
+      const t = model.platform.topics.find((x) => x.logicalName === s.name);
+      return {
+        name: t?.name ?? s.name,
+        partitions: s.partitions,
+        allowDataLoss: false,
+        file,
+        path: `sharedTopics[${i}]`,
+        shared: true,
+      };
+    });
+  }
+  const tenant = model.tenants.find((t) => t.id === stack);
+  if (!tenant) return [];
+  const spec = loadTenantFiles(path.resolve(root, tenantsDir), root).tenants.find((p) => p.spec.id === stack)?.spec;
+  return tenant.topics.map((t) => {
+    const index = spec ? spec.topics.findIndex((s) => s.name === t.logicalName) : -1;
+    return {
+      name: t.name,
+      partitions: t.partitions,
+      allowDataLoss: t.allowDataLoss,
+      file: tenant.file,
+      path: index >= 0 ? `topics[${index}]` : `topics(${t.logicalName})`,
+    };
+  });
+}
+
+/** Refuse local states of stacks with no tenant file (unless their removal was judged fine). */
+function refuseOrphanedStacks(model: Model, known: readonly string[], allowed: readonly string[]): void {
+  const orphans = orphanedStacks(model, known).filter((s) => !allowed.includes(s));
+  if (orphans.length === 0) return;
+  throw new ValidationError(
+    orphans.map((stack) => ({
+      file: `tenants/${stack}.yaml`,
+      path: '',
+      code: 'tenant_file_removed',
+      message:
+        `tenant "${stack}" is deployed but its file is gone; removing a file never deletes a tenant. ` +
+        `restore the file and set "lifecycle: decommissioning" (add "deleteDataOnDecommission: true" only if its topics may be deleted), ` +
+        `deploy (kafka-tenancy decommission ${stack}), then remove the file`,
+    })),
+  );
+}
+
+const countActions = (plan: TfPlan) => {
+  const n = { add: 0, change: 0, replace: 0, remove: 0 };
+  for (const rc of plan.resource_changes ?? []) {
+    const k = changeKind(rc.change.actions);
+    if (k === 'add' || k === 'change' || k === 'replace' || k === 'remove') n[k]++;
+  }
+  return n;
+};
+
+export function planStacks(opts: PlanOptions): StackPlanResult[] {
+  const log = opts.log ?? (() => undefined);
+  const synth = synthesize(opts.model, opts.synthOut);
+  log(`synthesized ${synth.stacks.length} stacks in ${synth.durationMs} ms`);
+  const all = synthesizedStacks(opts.synthOut);
+  refuseOrphanedStacks(opts.model, all, opts.allowedRemovals ?? []);
+  const unknown = (opts.stacks ?? []).filter((s) => !all.includes(s));
+  if (unknown.length) {
+    throw new ValidationError(
+      unknown.map((s) => ({
+        file: 'cdktf.out/manifest.json',
+        path: '',
+        code: 'unknown_stack',
+        message: `no stack "${s}"; stacks are: ${all.join(', ')}`,
+      })),
+    );
+  }
+  const selected = opts.stacks ? all.filter((s) => opts.stacks!.includes(s)) : all;
+
+  // Every guard runs for every selected stack before the first plan, so one run reports every problem.
+  const runners = new Map(
+    selected.map((s) => [s, new StackRunner(path.join(opts.synthOut, 'stacks', s), opts.cli, opts.secrets)]),
+  );
+  const problems: Problem[] = [];
+  for (const stack of selected) {
+    const runner = runners.get(stack)!;
+    if (opts.model.env.state.backend !== 'local') {
+      log(`[${stack}] init`);
+      runner.init();
+    }
+    const state = currentState(opts.model.env, stack, opts.cli, runner.stackDir);
+    problems.push(
+      ...partitionDecreaseProblems(
+        declaredTopics(opts.model, stack, opts.root, opts.tenantsDir),
+        deployedTopics(state),
+      ),
+    );
+  }
+  if (problems.length) throw new ValidationError(problems);
+
+  fs.mkdirSync(opts.plansDir, { recursive: true });
+  for (const f of fs.readdirSync(opts.plansDir)) {
+    if (f.endsWith('.tfplan') || f.endsWith('.plan.json')) fs.rmSync(path.join(opts.plansDir, f));
+  }
+  return selected.map((stack) => {
+    const t0 = Date.now();
+    const runner = runners.get(stack)!;
+    if (opts.model.env.state.backend === 'local') {
+      log(`[${stack}] init`);
+      runner.init();
+    }
+    log(`[${stack}] plan`);
+    const planFile = path.resolve(opts.plansDir, `${stack}.tfplan`);
+    const outcome = runner.plan(planFile);
+    const plan = redactPlan(runner.showPlanJson(planFile) as TfPlan);
+    const jsonFile = path.resolve(opts.plansDir, `${stack}.plan.json`);
+    fs.writeFileSync(jsonFile, JSON.stringify(plan, null, 2) + '\n');
+    return { stack, outcome, planFile, jsonFile, ...countActions(plan), durationMs: Date.now() - t0 };
+  });
+}

@@ -1,0 +1,173 @@
+import { ResourcePatternTypes } from 'kafkajs';
+import { partitionDecreaseProblems, removedTenantVerdict, type DeclaredTopic } from '../../../src/pipeline/guards';
+import { planPhases } from '../../../src/pipeline/decommission';
+import { patternReaches } from '../../../src/pipeline/decommission-check';
+import { formatProblem } from '../../../src/errors';
+import {
+  configuredAddresses,
+  deployedTopics,
+  mask,
+  stateResources,
+  type StateResource,
+} from '../../../src/pipeline/terraform-json';
+
+const declared = (over: Partial<DeclaredTopic> = {}): DeclaredTopic => ({
+  name: 'acme.orders',
+  partitions: 3,
+  allowDataLoss: false,
+  file: 'tenants/acme.yaml',
+  path: 'topics[0]',
+  ...over,
+});
+const deployed = (partitions: number) => [
+  { address: 'kafka_topic.t', name: 'acme.orders', partitions, replicationFactor: 1 },
+];
+
+describe('partition decrease guard', () => {
+  it('refuses lowering partitions with the file, the field and how to approve it', () => {
+    expect(partitionDecreaseProblems([declared()], deployed(6)).map(formatProblem)).toEqual([
+      'tenants/acme.yaml: topics[0].partitions: lowering partitions from 6 to 3 destroys the topic and its data; partitions can only grow. set allowDataLoss: true on the topic to approve recreating it',
+    ]);
+  });
+
+  it('lets an approved decrease, an increase, an unchanged count and a new topic through', () => {
+    expect(partitionDecreaseProblems([declared({ allowDataLoss: true })], deployed(6))).toEqual([]);
+    expect(partitionDecreaseProblems([declared({ partitions: 12 })], deployed(6))).toEqual([]);
+    expect(partitionDecreaseProblems([declared({ partitions: 6 })], deployed(6))).toEqual([]);
+    expect(partitionDecreaseProblems([declared()], [])).toEqual([]);
+  });
+
+  it('never offers allowDataLoss for a shared topic', () => {
+    const [p] = partitionDecreaseProblems(
+      [declared({ shared: true, file: 'environments/local.yaml', path: 'sharedTopics[1]' })],
+      deployed(6),
+    );
+    expect(p.path).toBe('sharedTopics[1].partitions');
+    expect(p.message).toContain('shared topics are never recreated by a plan');
+  });
+});
+
+describe('removed tenant verdict', () => {
+  const topic: StateResource = {
+    address: 'kafka_topic.t',
+    type: 'kafka_topic',
+    name: 't',
+    values: { name: 'acme.orders' },
+  };
+  const acl: StateResource = { address: 'kafka_acl.a', type: 'kafka_acl', name: 'a', values: {} };
+
+  it('refuses an active tenant even with an empty state (it may never have been deployed here, but the rule is the same)', () => {
+    const v = removedTenantVerdict([{ id: 'acme', file: 'tenants/acme.yaml', baseLifecycle: 'active', state: [] }]);
+    expect(v.problems.map((p) => p.code)).toEqual(['tenant_file_removed']);
+  });
+
+  it('refuses a decommissioning tenant with anything but topics left, and allows one with only topics', () => {
+    const v = removedTenantVerdict([
+      { id: 'acme', file: 'tenants/acme.yaml', baseLifecycle: 'decommissioning', state: [topic, acl] },
+      { id: 'beta', file: 'tenants/beta.yaml', baseLifecycle: 'decommissioning', state: [topic] },
+    ]);
+    expect(v.problems.map((p) => `${p.file} ${p.code}`)).toEqual(['tenants/acme.yaml decommission_incomplete']);
+    expect(v.allowed).toEqual([{ id: 'beta', retainedTopics: ['acme.orders'] }]);
+  });
+});
+
+describe('decommission phases', () => {
+  const r = (type: string, name: string): StateResource => ({ address: `${type}.${name}`, type, name, values: {} });
+  const state = [
+    r('kafka_topic', 't'),
+    r('kafka_quota', 'q'),
+    r('kafka_acl', 'a2'),
+    r('kafka_acl', 'a1'),
+    r('kafka_user_scram_credential', 'c'),
+  ];
+
+  it('removes ACLs, then credentials, then quotas; topics stay when they are still declared', () => {
+    expect(planPhases(state, ['kafka_topic.t'], false).map((p) => `${p.phase.name}: ${p.targets.join(' ')}`)).toEqual([
+      'access: kafka_acl.a1 kafka_acl.a2',
+      'credentials: kafka_user_scram_credential.c',
+      'quotas: kafka_quota.q',
+    ]);
+  });
+
+  it('deletes topics last and only with deleteData', () => {
+    expect(planPhases(state, [], true).map((p) => p.phase.name)).toEqual(['access', 'credentials', 'quotas', 'data']);
+    expect(planPhases(state, [], false).map((p) => p.phase.name)).toEqual(['access', 'credentials', 'quotas']);
+  });
+
+  it('targets nothing that the configuration still declares', () => {
+    expect(
+      planPhases(
+        state,
+        state.map((x) => x.address),
+        true,
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('terraform JSON', () => {
+  it('reads resources from a local state file and from show -json alike', () => {
+    const file = {
+      version: 4,
+      resources: [
+        {
+          mode: 'managed',
+          type: 'kafka_topic',
+          name: 't',
+          instances: [{ attributes: { name: 'a.b', partitions: 6, replication_factor: 1 } }],
+        },
+      ],
+    };
+    const shown = {
+      values: {
+        root_module: {
+          resources: [
+            {
+              address: 'kafka_topic.t',
+              mode: 'managed',
+              type: 'kafka_topic',
+              name: 't',
+              values: { name: 'a.b', partitions: 6, replication_factor: 1 },
+            },
+          ],
+        },
+      },
+    };
+    expect(deployedTopics(stateResources(file))).toEqual(deployedTopics(stateResources(shown)));
+    expect(deployedTopics(stateResources(file))).toEqual([
+      { address: 'kafka_topic.t', name: 'a.b', partitions: 6, replicationFactor: 1 },
+    ]);
+    expect(stateResources(undefined)).toEqual([]);
+  });
+
+  it('lists the addresses a synthesized stack declares', () => {
+    expect(configuredAddresses({ resource: { kafka_acl: { a: {}, b: {} }, kafka_topic: { t: {} } } })).toEqual([
+      'kafka_acl.a',
+      'kafka_acl.b',
+      'kafka_topic.t',
+    ]);
+  });
+
+  it('masks nested sensitive values and leaves null ones alone', () => {
+    expect(
+      mask({ a: { b: 's', c: 'x' }, d: null, e: ['p', 'q'] }, { a: { b: true }, d: true, e: [false, true] }),
+    ).toEqual({
+      a: { b: '(sensitive)', c: 'x' },
+      d: null,
+      e: ['p', '(sensitive)'],
+    });
+  });
+});
+
+describe('patternReaches', () => {
+  it.each([
+    [ResourcePatternTypes.LITERAL, 'acme.orders', true],
+    [ResourcePatternTypes.LITERAL, '*', true],
+    [ResourcePatternTypes.LITERAL, 'acmex.orders', false],
+    [ResourcePatternTypes.PREFIXED, 'acme.', true],
+    [ResourcePatternTypes.PREFIXED, 'ac', true],
+    [ResourcePatternTypes.PREFIXED, 'acme-eu.', false],
+  ])('pattern %p "%s" reaches acme.* → %p', (type, name, expected) => {
+    expect(patternReaches(type, name, 'acme.')).toBe(expected);
+  });
+});
