@@ -10,8 +10,8 @@ export interface ScramPrincipalProps {
 
 /**
  * A SCRAM-SHA-512 credential. The password never appears in synthesized JSON: it is a sensitive Terraform
- * variable (fed by `kafka-tenancy deploy` from the environment's secret source as TF_VAR_*) passed to the
- * provider's write-only `password_wo`, so it is not stored in Terraform state or plans either.
+ * EPHEMERAL variable (fed by `kafka-tenancy deploy` from the environment's secret source as TF_VAR_*) passed
+ * to the provider's write-only `password_wo`, so it is not stored in Terraform state or saved plan files either.
  * Rotation: bump the `<name>_version` variable (non-secret) together with the new secret.
  */
 export class ScramPrincipal extends Construct {
@@ -27,6 +27,8 @@ export class ScramPrincipal extends Construct {
       description: `SCRAM password of ${props.username} (from the secret source; never committed)`,
     });
     password.overrideLogicalId(names.password);
+    // Ephemeral: never stored in saved plan files or state; only write-only attributes may receive it.
+    password.addOverride('ephemeral', true);
     const version = new TerraformVariable(this, 'password-version', {
       type: 'string',
       default: '1',

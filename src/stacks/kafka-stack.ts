@@ -35,6 +35,9 @@ export class KafkaStack extends TerraformStack {
       description: `password of the ${ADMIN_USER} super user on cluster ${props.cluster}`,
     });
     adminPassword.overrideLogicalId(adminPasswordVariable(props.cluster));
+    // Ephemeral (Terraform >= 1.10, OpenTofu >= 1.11): the value is kept out of saved plan files and state.
+    // cdktf 0.21 predates the attribute, hence the raw override.
+    adminPassword.addOverride('ephemeral', true);
     new KafkaProvider(this, 'kafka', {
       bootstrapServers: [...cluster.bootstrapServers],
       saslMechanism: 'scram-sha512',

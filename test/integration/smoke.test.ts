@@ -140,6 +140,17 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
     expect(runner.plan()).toBe('no-changes');
   });
 
+  it('keeps passwords out of the saved plan and the state (ephemeral variables, write-only attribute)', () => {
+    const secrets = [platform.secrets.get(scramSecretName(username))!, platform.secrets.get('admin/shared')!];
+    const plan = JSON.stringify(runner.showPlanJson());
+    const state = fs.readFileSync(path.join(workDir, 'smoke.tfstate'), 'utf8');
+    expect(state).toContain(username);
+    for (const secret of secrets) {
+      expect(plan).not.toContain(secret);
+      expect(state).not.toContain(secret);
+    }
+  });
+
   it('destroys everything it created', async () => {
     runner.destroy();
     const admin = platform.admin('shared');
