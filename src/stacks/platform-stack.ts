@@ -1,9 +1,7 @@
 import { Construct } from 'constructs';
 import type { Environment } from '../model/environment';
 import type { PlatformModel } from '../model/types';
-import { PrincipalAcls } from '../constructs/principal-acls';
-import { PrincipalQuota } from '../constructs/principal-quota';
-import { ScramPrincipal } from '../constructs/scram-principal';
+import { TenantPrincipal } from '../constructs/tenant-principal';
 import { TenantTopic } from '../constructs/tenant-topic';
 import { KafkaStack } from './kafka-stack';
 
@@ -20,10 +18,7 @@ export class PlatformStack extends KafkaStack {
       new TenantTopic(this, topic.name, { topic, preventDestroy: !topic.allowDataLoss });
     }
     for (const c of props.platform.consumers) {
-      const principal = new Construct(this, c.username);
-      new ScramPrincipal(principal, 'scram', { username: c.username });
-      new PrincipalAcls(principal, 'acls', { bindings: c.acls });
-      new PrincipalQuota(principal, 'quota', { username: c.username, quota: c.quota });
+      new TenantPrincipal(this, c.username, { principal: c });
     }
   }
 }

@@ -1,9 +1,7 @@
 import { Construct } from 'constructs';
 import type { Environment } from '../model/environment';
 import type { TenantModel } from '../model/types';
-import { PrincipalAcls } from '../constructs/principal-acls';
-import { PrincipalQuota } from '../constructs/principal-quota';
-import { ScramPrincipal } from '../constructs/scram-principal';
+import { TenantPrincipal } from '../constructs/tenant-principal';
 import { TenantTopic } from '../constructs/tenant-topic';
 import { KafkaStack } from './kafka-stack';
 
@@ -30,10 +28,7 @@ export class TenantStack extends KafkaStack {
     }
     if (decommissioning) return;
     for (const p of t.principals) {
-      const principal = new Construct(this, p.username);
-      new ScramPrincipal(principal, 'scram', { username: p.username });
-      new PrincipalAcls(principal, 'acls', { bindings: p.acls });
-      new PrincipalQuota(principal, 'quota', { username: p.username, quota: p.quota });
+      new TenantPrincipal(this, p.username, { principal: p });
     }
   }
 }

@@ -3,6 +3,7 @@ import { TenantTopic } from '../../../src/constructs/tenant-topic';
 import { ScramPrincipal } from '../../../src/constructs/scram-principal';
 import { PrincipalAcls } from '../../../src/constructs/principal-acls';
 import { PrincipalQuota } from '../../../src/constructs/principal-quota';
+import { TenantPrincipal } from '../../../src/constructs/tenant-principal';
 import type { AclBinding, TopicModel } from '../../../src/model/types';
 
 type Synth = { resource: Record<string, Record<string, Record<string, unknown>>>; variable?: Record<string, Record<string, unknown>> };
@@ -141,5 +142,37 @@ describe('PrincipalQuota', () => {
     expect(() =>
       synth((st) => new PrincipalQuota(st, 'q', { username: 'a.b', quota: { producerByteRate: 0, consumerByteRate: 1, requestPercentage: 1 } })),
     ).toThrow(/producerByteRate must be positive/);
+  });
+});
+
+describe('TenantPrincipal', () => {
+  const s = synth(
+    (st) =>
+      new TenantPrincipal(st, 'acme.billing', {
+        principal: {
+          app: 'billing',
+          username: 'acme.billing',
+          principal: 'User:acme.billing',
+          secretName: 'scram/acme.billing',
+          produces: [],
+          consumes: ['orders'],
+          groups: ['acme.billing'],
+          transactionalIds: [],
+          quota: { producerByteRate: 1048576, consumerByteRate: 2097152, requestPercentage: 50 },
+          acls: [binding({ operation: 'Read' }), binding({ operation: 'Describe' })],
+        },
+      }),
+  );
+  const [quotaKey] = Object.keys(s.resource.kafka_quota);
+  const [credKey] = Object.keys(s.resource.kafka_user_scram_credential);
+
+  it('creates the quota before the credential, so the principal is never authenticated and unthrottled', () => {
+    expect(s.resource.kafka_user_scram_credential[credKey].depends_on).toEqual([`kafka_quota.${quotaKey}`]);
+  });
+
+  it('creates ACLs after the credential, so teardown removes access first', () => {
+    for (const acl of only(s, 'kafka_acl')) {
+      expect(acl.depends_on).toEqual([`kafka_user_scram_credential.${credKey}`]);
+    }
   });
 });
