@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { localCommand } from './commands/local';
 import { deployCommand, schemaCommand, synthCommand, validateCommand } from './commands/model-commands';
 import { pipelineCommands } from './commands/pipeline';
+import { verifyCommand } from './commands/verify';
 import { EXIT, exitCodeFor } from './output';
 
 export function program(): Command {
@@ -14,7 +15,7 @@ export function program(): Command {
     )
     .exitOverride()
     .showHelpAfterError();
-  for (const c of [validateCommand(), schemaCommand(), synthCommand(), deployCommand(), localCommand(), ...pipelineCommands()]) p.addCommand(c);
+  for (const c of [validateCommand(), schemaCommand(), synthCommand(), deployCommand(), localCommand(), ...pipelineCommands(), verifyCommand()]) p.addCommand(c);
   applyExitOverride(p);
   return p;
 }

@@ -1,0 +1,310 @@
+/**
+ * Negative checks: a principal of one tenant (or a platform consumer) against another tenant on the same cluster.
+ * Every probe is one raw request (see raw.ts) that must be refused with the authorization error Kafka uses for
+ * it. Cross-cluster pairs need no probes: the dedicated-tier checks show the credentials do not even authenticate.
+ *
+ * No probe can damage the target, even on a broken platform: creates and config changes are validate-only, deletes
+ * name a topic that does not exist, group joins and offset commits use a fresh group under the target's prefix,
+ * and InitProducerId uses a fresh transactional id (initialising a real one would fence the target's producer).
+ * Read-only probes (offset fetch, coordinator lookup) use the target's declared groups and transactional ids.
+ */
+import { groupId as tenantGroupId, topicName, transactionalId as tenantTransactionalId } from '../../model/naming';
+import type { PrincipalModel, TenantModel } from '../../model/types';
+import type { Actor, VerifyContext } from '../context';
+import { VERIFY_MARK } from '../context';
+import type { Pair } from '../pairs';
+import { type Answer, type RawSession, answer, showAnswer } from '../raw';
+import type { Check, CheckOutcome } from '../types';
+import { type Labelled, allDenied, marker } from './common';
+
+const TOPIC_DENIED = ['TOPIC_AUTHORIZATION_FAILED'];
+const GROUP_DENIED = ['GROUP_AUTHORIZATION_FAILED'];
+const TXN_DENIED = ['TRANSACTIONAL_ID_AUTHORIZATION_FAILED'];
+const CLUSTER_DENIED = ['CLUSTER_AUTHORIZATION_FAILED'];
+
+/** What the probes aim at in the target tenant's namespace. */
+interface Target {
+  readonly tenant: TenantModel;
+  /** An existing topic of the target, if it has any. */
+  readonly existing?: string;
+  /** A topic name under the target's prefix that does not exist. */
+  readonly absent: string;
+  /** `existing`, or `absent` for tenants without topics. */
+  readonly topic: string;
+  readonly retentionMs: string;
+  readonly freshGroup: string;
+  readonly declaredGroups: readonly string[];
+  readonly freshTransactionalId: string;
+  readonly declaredTransactionalIds: readonly string[];
+}
+
+function target(ctx: VerifyContext, t: TenantModel): Target {
+  const existing = t.topics[0];
+  const absent = topicName(t.id, `${VERIFY_MARK}-absent-${ctx.runId}`);
+  return {
+    tenant: t,
+    existing: existing?.name,
+    absent,
+    topic: existing?.name ?? absent,
+    retentionMs: existing?.config['retention.ms'] ?? '604800000',
+    freshGroup: tenantGroupId(t.id, `${VERIFY_MARK}-${ctx.runId}`),
+    declaredGroups: [...new Set(t.principals.flatMap((p) => p.groups))],
+    freshTransactionalId: tenantTransactionalId(t.id, `${VERIFY_MARK}-${ctx.runId}`),
+    declaredTransactionalIds: [...new Set(t.principals.flatMap((p) => p.transactionalIds))],
+  };
+}
+
+type Probe = (s: RawSession, topic: string) => Promise<Answer>;
+
+/** Topic-level probes, also used by the existence oracle (each on an existing and on a missing topic). */
+function topicProbes(ctx: VerifyContext, id: string, tg: Target): Record<string, Probe> {
+  const rf = ctx.model.env.clusters[tg.tenant.cluster]?.replicationFactor ?? 1;
+  return {
+    produce: (s, topic) => answer(async () => `written at offset ${await s.produce(topic, 0, [marker(ctx, id)])}`),
+    fetch: (s, topic) => answer(async () => `${(await s.fetch(topic, 0, '0', 1024)).length} record(s) fetched`),
+    metadata: (s, topic) => answer(async () => `metadata of ${(await s.metadata([topic])).join(', ')}`),
+    'list-offsets': (s, topic) => answer(() => s.listOffsets(topic)),
+    'describe-configs': (s, topic) => answer(() => s.describeTopicConfigs(topic)),
+    'create-topic': (s, topic) => answer(() => s.validateCreateTopic(topic, rf)),
+  };
+}
+
+interface Spec {
+  readonly kind: string;
+  readonly description: string;
+  readonly run: (s: RawSession) => Promise<CheckOutcome>;
+}
+
+function pairSpecs(ctx: VerifyContext, p: PrincipalModel, tg: Target, idOf: (kind: string) => string): Spec[] {
+  const t = tg.tenant.id;
+  const topics = topicProbes(ctx, idOf('produce'), tg);
+  const one = (label: string, a: Answer): Labelled => ({ label, answer: a });
+  const specs: Spec[] = [
+    {
+      kind: 'produce',
+      description: `${p.username} cannot produce to ${t}'s topic ${tg.topic}`,
+      run: async (s) => allDenied(TOPIC_DENIED, [one(`produce to ${tg.topic}`, await topics.produce!(s, tg.topic))]),
+    },
+    {
+      kind: 'fetch',
+      description: `${p.username} cannot fetch (consume) ${t}'s topic ${tg.topic}`,
+      run: async (s) => allDenied(TOPIC_DENIED, [one(`fetch ${tg.topic}`, await topics.fetch!(s, tg.topic))]),
+    },
+    {
+      kind: 'metadata',
+      description: `${p.username} cannot read the metadata of ${t}'s topic ${tg.topic}`,
+      run: async (s) => allDenied(TOPIC_DENIED, [one(`metadata of ${tg.topic}`, await topics.metadata!(s, tg.topic))]),
+    },
+    {
+      kind: 'list-offsets',
+      description: `${p.username} cannot list the offsets of ${t}'s topic ${tg.topic}`,
+      run: async (s) =>
+        allDenied(TOPIC_DENIED, [one(`list offsets of ${tg.topic}`, await topics['list-offsets']!(s, tg.topic))]),
+    },
+    {
+      kind: 'join-group',
+      description: `${p.username} cannot join a consumer group of ${t} (${tg.freshGroup})`,
+      run: async (s) =>
+        allDenied(GROUP_DENIED, [
+          one(`join ${tg.freshGroup}`, await answer(() => s.joinGroup(tg.freshGroup, [tg.topic]))),
+        ]),
+    },
+    {
+      kind: 'commit-offsets',
+      description: `${p.username} cannot commit offsets for a consumer group of ${t} (${tg.freshGroup})`,
+      run: async (s) =>
+        allDenied(GROUP_DENIED, [
+          one(`commit offsets as ${tg.freshGroup}`, await answer(() => s.commitOffset(tg.freshGroup, tg.topic))),
+        ]),
+    },
+    {
+      kind: 'fetch-offsets',
+      description: `${p.username} cannot read the offsets or membership of ${t}'s consumer groups`,
+      run: async (s) => {
+        const groups = tg.declaredGroups.length ? tg.declaredGroups : [tg.freshGroup];
+        const attempts: Labelled[] = [];
+        for (const g of groups) {
+          attempts.push(one(`fetch offsets of ${g}`, await answer(() => s.fetchOffsets(g, tg.topic))));
+          attempts.push(one(`describe group ${g}`, await answer(() => s.describeGroup(g))));
+        }
+        return allDenied(GROUP_DENIED, attempts);
+      },
+    },
+    {
+      kind: 'transactional-id',
+      description: `${p.username} cannot use a transactional id of ${t}`,
+      run: async (s) => {
+        const attempts: Labelled[] = [];
+        for (const x of tg.declaredTransactionalIds.length ? tg.declaredTransactionalIds : [tg.freshTransactionalId]) {
+          attempts.push(one(`find the coordinator of ${x}`, await answer(() => s.findTransactionCoordinator(x))));
+        }
+        attempts.push(
+          one(
+            `init producer id as ${tg.freshTransactionalId}`,
+            await answer(() => s.initProducerId(tg.freshTransactionalId)),
+          ),
+        );
+        return allDenied(TXN_DENIED, attempts);
+      },
+    },
+    {
+      kind: 'create-topic',
+      description: `${p.username} cannot create a topic under ${t}'s prefix (validate-only request)`,
+      run: async (s) =>
+        allDenied(TOPIC_DENIED, [one(`create ${tg.absent}`, await topics['create-topic']!(s, tg.absent))]),
+    },
+    {
+      kind: 'delete-topic',
+      description: `${p.username} cannot delete topics under ${t}'s prefix (probed on a name that does not exist)`,
+      run: async (s) =>
+        allDenied(TOPIC_DENIED, [one(`delete ${tg.absent}`, await answer(() => s.deleteTopic(tg.absent)))]),
+    },
+    {
+      kind: 'describe-configs',
+      description: `${p.username} cannot read the configs of ${t}'s topic ${tg.topic}`,
+      run: async (s) =>
+        allDenied(TOPIC_DENIED, [
+          one(`describe configs of ${tg.topic}`, await topics['describe-configs']!(s, tg.topic)),
+        ]),
+    },
+    {
+      kind: 'alter-configs',
+      description: `${p.username} cannot change the configs of ${t}'s topic ${tg.topic} (validate-only request)`,
+      run: async (s) =>
+        allDenied(TOPIC_DENIED, [
+          one(
+            `alter retention.ms of ${tg.topic}`,
+            await answer(() => s.validateAlterTopicConfig(tg.topic, 'retention.ms', tg.retentionMs)),
+          ),
+        ]),
+    },
+  ];
+  const existing = tg.existing;
+  if (existing) {
+    specs.push({
+      kind: 'existence-oracle',
+      description: `${p.username} gets the same answer for ${t}'s existing topic ${existing} as for a topic that does not exist`,
+      run: async (s) => {
+        const rows: string[] = [];
+        const differing: string[] = [];
+        for (const [op, probe] of Object.entries(topics)) {
+          const onExisting = showAnswer(await probe(s, existing));
+          const onAbsent = showAnswer(await probe(s, tg.absent));
+          rows.push(`${op}: existing ${existing} → ${onExisting}; missing ${tg.absent} → ${onAbsent}`);
+          if (onExisting !== onAbsent) differing.push(`${op} (${onExisting} vs ${onAbsent})`);
+        }
+        return {
+          status: differing.length === 0 ? 'pass' : 'fail',
+          expected: 'identical answers for an existing and a missing topic',
+          observed: differing.length === 0 ? 'identical answers' : `answers differ: ${differing.join('; ')}`,
+          details: rows,
+        };
+      },
+    });
+  }
+  return specs;
+}
+
+/** Cross-tenant checks for every principal of every actor owner in `pairs` against the pair's target. */
+export function negativePairChecks(
+  ctx: VerifyContext,
+  pairs: readonly Pair[],
+  actorsByOwner: ReadonlyMap<string, readonly Actor[]>,
+): Check[] {
+  const checks: Check[] = [];
+  for (const pair of pairs) {
+    const victim = ctx.model.tenants.find((t) => t.id === pair.target);
+    if (!victim) continue;
+    const tg = target(ctx, victim);
+    for (const actor of actorsByOwner.get(pair.actor) ?? []) {
+      const p = actor.principal;
+      const idOf = (kind: string) => `negative.${kind}:${p.username}->${victim.id}`;
+      for (const spec of pairSpecs(ctx, p, tg, idOf)) {
+        checks.push({
+          id: idOf(spec.kind),
+          tenant: actor.owner,
+          target: victim.id,
+          category: 'negative',
+          cluster: actor.cluster,
+          description: spec.description,
+          run: async () => spec.run(await ctx.session(actor.cluster, p)),
+        });
+      }
+    }
+  }
+  return checks;
+}
+
+/** Owner of a topic name in the model (a tenant id, `platform` for shared topics), or `unknown`. */
+export function topicOwner(ctx: VerifyContext, topic: string): string {
+  const t = ctx.model.tenants.find((x) => topic.startsWith(x.topicPrefix));
+  if (t) return t.id;
+  return ctx.model.platform.topics.some((x) => x.name === topic) ? 'platform' : 'unknown';
+}
+
+/** Checks of one principal that involve no target tenant: creating topics, describing ACLs, listing topics. */
+export function negativePrincipalChecks(ctx: VerifyContext, actors: readonly Actor[]): Check[] {
+  const checks: Check[] = [];
+  for (const actor of actors) {
+    const p = actor.principal;
+    const base = { tenant: actor.owner, category: 'negative' as const, cluster: actor.cluster };
+    const rf = ctx.model.env.clusters[actor.cluster]?.replicationFactor ?? 1;
+    const topicPrefixes = [
+      ...new Set([
+        ...(actor.tenant ? [actor.tenant.topicPrefix] : []),
+        ...p.acls.filter((b) => b.resourceType === 'Topic' && b.patternType === 'Prefixed').map((b) => b.resourceName),
+      ]),
+    ].sort();
+    checks.push({
+      ...base,
+      id: `negative.create-topic-own:${p.username}`,
+      description: `${p.username} cannot create topics, not even under its own prefixes (${topicPrefixes.join(', ')}); validate-only request`,
+      run: async () => {
+        const s = await ctx.session(actor.cluster, p);
+        const attempts: Labelled[] = [];
+        for (const prefix of topicPrefixes) {
+          const name = `${prefix}${VERIFY_MARK}-${ctx.runId}`;
+          attempts.push({ label: `create ${name}`, answer: await answer(() => s.validateCreateTopic(name, rf)) });
+        }
+        return allDenied(TOPIC_DENIED, attempts);
+      },
+    });
+    checks.push({
+      ...base,
+      id: `negative.describe-acls:${p.username}`,
+      description: `${p.username} cannot describe ACLs (that needs DESCRIBE on the Cluster and would list every principal's grants)`,
+      run: async () => {
+        const s = await ctx.session(actor.cluster, p);
+        return allDenied(CLUSTER_DENIED, [
+          { label: 'describe all ACLs', answer: await answer(() => s.describeAcls()) },
+        ]);
+      },
+    });
+    checks.push({
+      ...base,
+      id: `negative.metadata-leak:${p.username}`,
+      description: `listing all topics as ${p.username} shows only topics its own grants cover, none of another tenant's`,
+      run: async () => {
+        const s = await ctx.session(actor.cluster, p);
+        const visible = await s.metadata([]);
+        const covered = (topic: string) =>
+          p.acls.some(
+            (b) =>
+              b.resourceType === 'Topic' &&
+              (b.patternType === 'Prefixed' ? topic.startsWith(b.resourceName) : topic === b.resourceName),
+          );
+        const leaked = visible.filter((topic) => !covered(topic));
+        return {
+          status: leaked.length === 0 ? 'pass' : 'fail',
+          expected: 'no topic outside its grants',
+          observed:
+            leaked.length === 0
+              ? `${visible.length} topic(s) listed, all its own`
+              : `${leaked.length} foreign topic(s) listed: ${leaked.slice(0, 5).join(', ')}${leaked.length > 5 ? ', …' : ''}`,
+          details: leaked.map((topic) => `${topic} (owner: ${topicOwner(ctx, topic)})`),
+        };
+      },
+    });
+  }
+  return checks;
+}

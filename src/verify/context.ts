@@ -1,0 +1,270 @@
+/**
+ * Everything the checks share during one run: the model, credentials from the environment's secret source, one
+ * connection per principal and cluster (opened on first use, closed at the end), and one admin snapshot per cluster
+ * (topics, configs, ACLs, quota windows) that all conformance checks read.
+ */
+import * as crypto from 'node:crypto';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { EnvironmentError } from '../errors';
+import { type ClientOptions, kafkaClient } from '../kafka/client';
+import { ADMIN_USER, adminCredentials } from '../local/cluster';
+import { principalOf } from '../model/naming';
+import type { Model, PrincipalModel, TenantModel, TopicModel } from '../model/types';
+import type { SecretSource } from '../secrets';
+import { LocalKeyring, type KeyProvider, PartitionMapIndex, TenantProducer } from '../sdk';
+import { type LiveAcl, fromDescribeAcls } from './acl-diff';
+import { RawSession } from './raw';
+
+/** Super users of every cluster the platform runs (see src/local/cluster.ts); exempt from ACL findings. */
+export const SUPER_USERS: readonly string[] = [principalOf(ADMIN_USER), principalOf('controller')];
+
+/** Marks every record and name a run creates, so a reader (or a consumer) can tell them from real traffic. */
+export const VERIFY_MARK = 'kafka-tenancy-verify';
+
+/** A principal the suite acts as: a tenant application or a platform consumer. */
+export interface Actor {
+  /** Tenant id, or `platform`. */
+  readonly owner: string;
+  readonly cluster: string;
+  readonly principal: PrincipalModel;
+  /** Undefined for platform consumers. */
+  readonly tenant?: TenantModel;
+}
+
+export interface LiveTopic {
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Every config of the topic with its value and whether it is a per-topic override. */
+  readonly configs: ReadonlyMap<string, { readonly value: string | null; readonly override: boolean }>;
+}
+
+export interface ClusterSnapshot {
+  readonly cluster: string;
+  readonly topics: ReadonlyMap<string, LiveTopic>;
+  readonly acls: readonly LiveAcl[];
+  /** Broker quota windows (`quota.window.num` × `quota.window.size.seconds`). */
+  readonly quotaWindow: { readonly samples: number; readonly seconds: number };
+}
+
+const TOPIC_RESOURCE = 2;
+const BROKER_RESOURCE = 4;
+const DYNAMIC_TOPIC_CONFIG = 1;
+const ANY = 1;
+
+export class VerifyContext {
+  readonly runId = crypto.randomBytes(4).toString('hex');
+  readonly partitionMap: PartitionMapIndex;
+  /** Encrypted tenants' records written by the run are sealed with this ephemeral keyring (never persisted). */
+  readonly keyProvider: KeyProvider;
+  private readonly sessions = new Map<string, Promise<RawSession>>();
+  private readonly admins = new Map<string, Promise<Admin>>();
+  private readonly producers = new Map<string, Promise<Producer>>();
+  private readonly tenantProducers = new Map<string, Promise<TenantProducer>>();
+  private readonly snapshots = new Map<string, Promise<ClusterSnapshot>>();
+  private readonly closers: Array<() => Promise<void>> = [];
+
+  constructor(
+    readonly model: Model,
+    readonly secrets: SecretSource,
+    keyProvider?: KeyProvider,
+  ) {
+    this.partitionMap = new PartitionMapIndex(model.partitionMap);
+    this.keyProvider = keyProvider ?? LocalKeyring.inMemory(model.tenants.filter((t) => t.encryption).map((t) => t.id));
+  }
+
+  /** Every tenant application and platform consumer, with the cluster it lives on. */
+  actors(): Actor[] {
+    return [
+      ...this.model.tenants
+        .filter((t) => t.lifecycle === 'active')
+        .flatMap((t) => t.principals.map((principal) => ({ owner: t.id, cluster: t.cluster, principal, tenant: t }))),
+      ...this.model.platform.consumers.map((principal) => ({
+        owner: 'platform',
+        cluster: this.model.env.sharedCluster,
+        principal,
+      })),
+    ];
+  }
+
+  brokers(cluster: string): string[] {
+    const c = this.model.env.clusters[cluster];
+    if (!c) throw new EnvironmentError(`cluster "${cluster}" is not in environment "${this.model.env.name}"`);
+    return [...c.bootstrapServers];
+  }
+
+  clusters(): string[] {
+    return Object.keys(this.model.env.clusters).sort();
+  }
+
+  /** The principal's SCRAM password from the secret source; never logged. */
+  password(p: PrincipalModel): string {
+    const password = this.secrets.get(p.secretName);
+    if (!password) {
+      throw new EnvironmentError(
+        `no SCRAM password for ${p.username} in the secret source (secret "${p.secretName}")`,
+        'deploy the fleet first (`kafka-tenancy deploy`), or provide the secret',
+      );
+    }
+    return password;
+  }
+
+  credentials(p: PrincipalModel) {
+    return { username: p.username, password: this.password(p) };
+  }
+
+  /** A kafkajs client for the principal (fast-failing: one retry). */
+  kafka(cluster: string, p: PrincipalModel, opts: ClientOptions = {}): Kafka {
+    return kafkaClient(this.brokers(cluster), this.credentials(p), {
+      clientId: `${VERIFY_MARK}-${this.runId}`,
+      retries: 1,
+      connectionTimeoutMs: 3000,
+      requestTimeoutMs: 10_000,
+      ...opts,
+    });
+  }
+
+  /** The principal's raw connection to `cluster`, shared by all its probes. */
+  session(cluster: string, p: PrincipalModel): Promise<RawSession> {
+    return this.memo(this.sessions, `${cluster}\n${p.username}`, async () => {
+      const s = await RawSession.open(this.brokers(cluster), this.credentials(p), {
+        clientId: `${VERIFY_MARK}-${this.runId}`,
+      });
+      return { value: s, close: () => s.close() };
+    });
+  }
+
+  adminSession(cluster: string): Promise<RawSession> {
+    return this.memo(this.sessions, `${cluster}\n${ADMIN_USER}`, async () => {
+      const s = await RawSession.open(this.brokers(cluster), adminCredentials(this.secrets, cluster));
+      return { value: s, close: () => s.close() };
+    });
+  }
+
+  admin(cluster: string): Promise<Admin> {
+    return this.memo(this.admins, cluster, async () => {
+      const admin = kafkaClient(this.brokers(cluster), adminCredentials(this.secrets, cluster), {
+        clientId: `${VERIFY_MARK}-${this.runId}`,
+        retries: 1,
+      }).admin();
+      await admin.connect();
+      return { value: admin, close: () => admin.disconnect() };
+    });
+  }
+
+  /** A plain kafkajs producer as the principal (what a tenant application without the SDK would use). */
+  producer(cluster: string, p: PrincipalModel): Promise<Producer> {
+    return this.memo(this.producers, `${cluster}\n${p.username}`, async () => {
+      const producer = this.kafka(cluster, p).producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
+      await producer.connect();
+      return { value: producer, close: () => producer.disconnect() };
+    });
+  }
+
+  /** The runtime SDK's producer for a shared-tier principal (partition map, key and header rules, encryption). */
+  tenantProducer(actor: Actor): Promise<TenantProducer> {
+    const tenant = actor.tenant;
+    if (!tenant) throw new Error(`internal error: ${actor.principal.username} is not a tenant principal`);
+    return this.memo(this.tenantProducers, actor.principal.username, async () => {
+      const producer = new TenantProducer({
+        tenant,
+        keyProvider: this.keyProvider,
+        partitionMap: this.partitionMap,
+        kafka: this.kafka(actor.cluster, actor.principal),
+        producerConfig: { allowAutoTopicCreation: false, retry: { retries: 1 } },
+      });
+      await producer.connect();
+      return { value: producer, close: () => producer.disconnect() };
+    });
+  }
+
+  /** Full topic name of a logical name a principal declares (own topics, or shared topics on the shared tier). */
+  topicOf(actor: Actor, logical: string): TopicModel {
+    const pool = actor.tenant && actor.tenant.tier !== 'shared' ? actor.tenant.topics : this.model.platform.topics;
+    const t = pool.find((x) => x.logicalName === logical);
+    if (!t) throw new Error(`internal error: ${actor.principal.username} declares unknown topic "${logical}"`);
+    return t;
+  }
+
+  /** Topics, configs, ACLs and quota windows of a cluster as the admin sees them; loaded once per run. */
+  snapshot(cluster: string): Promise<ClusterSnapshot> {
+    return this.memo(this.snapshots, cluster, async () => ({ value: await this.loadSnapshot(cluster) }));
+  }
+
+  private async loadSnapshot(cluster: string): Promise<ClusterSnapshot> {
+    const admin = await this.admin(cluster);
+    const names = (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
+    const metadata = names.length ? (await admin.fetchTopicMetadata({ topics: names })).topics : [];
+    const described = names.length
+      ? (
+          await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: names.map((name) => ({ type: TOPIC_RESOURCE, name })),
+          })
+        ).resources
+      : [];
+    const topics = new Map<string, LiveTopic>();
+    for (const t of metadata) {
+      const cfg = described.find((r) => r.resourceName === t.name);
+      topics.set(t.name, {
+        partitions: t.partitions.length,
+        replicationFactor: Math.max(0, ...t.partitions.map((p) => p.replicas.length)),
+        configs: new Map(
+          (cfg?.configEntries ?? []).map((e) => [
+            e.configName,
+            { value: e.configValue, override: Number(e.configSource) === DYNAMIC_TOPIC_CONFIG },
+          ]),
+        ),
+      });
+    }
+    const acls = await admin.describeAcls({
+      resourceType: ANY,
+      resourcePatternType: ANY,
+      operation: ANY,
+      permissionType: ANY,
+    });
+    const { brokers } = await admin.describeCluster();
+    const node = brokers[0]?.nodeId;
+    let quotaWindow = { samples: 11, seconds: 1 };
+    if (node !== undefined) {
+      const res = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: BROKER_RESOURCE, name: String(node), configNames: ['quota.window.num', 'quota.window.size.seconds'] },
+        ],
+      });
+      const get = (k: string) => Number(res.resources[0]?.configEntries.find((e) => e.configName === k)?.configValue);
+      const samples = get('quota.window.num');
+      const seconds = get('quota.window.size.seconds');
+      if (samples > 0 && seconds > 0) quotaWindow = { samples, seconds };
+    }
+    return { cluster, topics, acls: fromDescribeAcls(cluster, acls.resources), quotaWindow };
+  }
+
+  /** Register something to close at the end of the run. */
+  onClose(close: () => Promise<void>): void {
+    this.closers.push(close);
+  }
+
+  async close(): Promise<void> {
+    const closers = this.closers.splice(0);
+    await Promise.all(closers.map((c) => c().catch(() => undefined)));
+  }
+
+  private memo<T>(
+    cache: Map<string, Promise<T>>,
+    key: string,
+    create: () => Promise<{ value: T; close?: () => Promise<void> }>,
+  ): Promise<T> {
+    let p = cache.get(key);
+    if (!p) {
+      p = create().then(({ value, close }) => {
+        if (close) this.closers.push(close);
+        return value;
+      });
+      // A failed connection is not cached: the next check tries again and reports its own error.
+      p.catch(() => cache.delete(key));
+      cache.set(key, p);
+    }
+    return p;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * `runVerification`: plan the checks for the model (all ordered tenant pairs per cluster, or a seeded sample),
+ * run them against the live clusters with bounded concurrency, and return the report. Three phases: conformance
+ * first (admin reads only, before the run writes anything), then access (positive, negative, shared tier,
+ * dedicated tier), then quotas (loud, so alone and one at a time).
+ */
+import { loadModel } from '../model';
+import type { Model } from '../model/types';
+import type { KeyProvider } from '../sdk';
+import { type SecretSource, secretSourceFor } from '../secrets';
+import { conformanceChecks, unownedTopics } from './checks/conformance';
+import { dedicatedTierChecks } from './checks/dedicated-tier';
+import { negativePairChecks, negativePrincipalChecks } from './checks/negative';
+import { positiveChecks } from './checks/positive';
+import { type QuotaOptions, quotaChecks } from './checks/quota';
+import { sharedTierChecks } from './checks/shared-tier';
+import { type Actor, VerifyContext } from './context';
+import { DEFAULT_FULL_PAIRS_UP_TO, type Pair, selectPairs } from './pairs';
+import { summarize } from './report';
+import { PLATFORM, Scope } from './scope';
+import type { Check, CheckCategory, CheckResult, ProgressEvent, VerificationReport } from './types';
+
+export interface VerifyOptions {
+  /** The model to verify. @default - `loadModel({ env, tenantsDir })`, the model synth uses */
+  readonly model?: Model;
+  /** @default 'local' */
+  readonly env?: string;
+  /** @default 'tenants' */
+  readonly tenantsDir?: string;
+  /** @default - the environment's secret source */
+  readonly secrets?: SecretSource;
+  /** Tenant ids (and/or `platform`) to scope the run to. @default - the whole fleet */
+  readonly tenants?: readonly string[];
+  /** Checks running at once. @default 4 */
+  readonly concurrency?: number;
+  /** @default false */
+  readonly skipQuotas?: boolean;
+  /** Seed of the pair sample (only used beyond `fullPairsUpTo` tenants on one cluster). @default 'kafka-tenancy' */
+  readonly seed?: string;
+  /** @default 50 */
+  readonly fullPairsUpTo?: number;
+  /** @default 8 */
+  readonly roundsPerTenant?: number;
+  /** Run only these categories. @default - all */
+  readonly categories?: readonly CheckCategory[];
+  readonly quota?: QuotaOptions;
+  /** Seals the records the run writes for encrypted tenants. @default - an ephemeral in-memory keyring */
+  readonly keyProvider?: KeyProvider;
+  /** A check running longer than this is an error. @default 60 s */
+  readonly checkTimeoutMs?: number;
+  readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_SEED = 'kafka-tenancy';
+
+/** Ordered (actor, target) pairs on each cluster, platform consumers as actors against every tenant. */
+export function crossTenantPairs(
+  model: Model,
+  scope: Scope,
+  seed: string,
+  opts: Pick<VerifyOptions, 'fullPairsUpTo' | 'roundsPerTenant'> = {},
+): { pairs: Pair[]; note: string } {
+  const pairs: Pair[] = [];
+  const notes: string[] = [];
+  for (const cluster of Object.keys(model.env.clusters).sort()) {
+    const ids = model.tenants.filter((t) => t.cluster === cluster).map((t) => t.id);
+    const selected = selectPairs(ids, {
+      seed,
+      fullPairsUpTo: opts.fullPairsUpTo,
+      roundsPerTenant: opts.roundsPerTenant,
+    });
+    const full = ids.length * (ids.length - 1);
+    if (full > 0) {
+      notes.push(
+        selected.length === full
+          ? `${cluster}: all ${full} ordered tenant pairs`
+          : `${cluster}: ${selected.length} of ${full} ordered tenant pairs, sampled with seed "${seed}"`,
+      );
+    }
+    pairs.push(...selected);
+    if (cluster === model.env.sharedCluster && model.platform.consumers.length > 0) {
+      pairs.push(...ids.map((target) => ({ actor: PLATFORM, target })));
+    }
+  }
+  return {
+    pairs: pairs.filter((p) => scope.hasEither(p.actor, p.target)),
+    note: `cross-tenant pairs per cluster (up to ${opts.fullPairsUpTo ?? DEFAULT_FULL_PAIRS_UP_TO} tenants: all): ${notes.join('; ') || 'none'}`,
+  };
+}
+
+async function runOne(check: Check, timeoutMs: number): Promise<CheckResult> {
+  const t0 = Date.now();
+  const base = {
+    id: check.id,
+    tenant: check.tenant,
+    ...(check.target ? { target: check.target } : {}),
+    category: check.category,
+    description: check.description,
+    cluster: check.cluster,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const outcome = await Promise.race([
+      check.run(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`check did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ]);
+    return {
+      ...base,
+      status: outcome.status,
+      expected: outcome.expected,
+      observed: outcome.observed,
+      details: outcome.details ?? [],
+      durationMs: Date.now() - t0,
+    };
+  } catch (e) {
+    const err = e as Error;
+    return {
+      ...base,
+      status: 'error',
+      expected: '(a decision)',
+      observed: `could not run: ${err?.name ?? 'Error'}: ${String(err?.message ?? e).split('\n')[0]}`,
+      details: String(err?.message ?? e)
+        .split('\n')
+        .slice(1),
+      durationMs: Date.now() - t0,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runPool(
+  checks: readonly Check[],
+  concurrency: number,
+  timeoutMs: number,
+  done: (r: CheckResult) => void,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const i = next++;
+      results[i] = await runOne(checks[i]!, timeoutMs);
+      done(results[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, checks.length)) }, worker));
+  return results;
+}
+
+/** Verify the deployed fleet against its model. Never throws for a failing check: read `report.ok`. */
+export async function runVerification(options: VerifyOptions = {}): Promise<VerificationReport> {
+  const started = Date.now();
+  const model = options.model ?? loadModel({ env: options.env ?? 'local', tenantsDir: options.tenantsDir });
+  const secrets = options.secrets ?? secretSourceFor(model.env);
+  const scope = new Scope(model, options.tenants ?? []);
+  const seed = options.seed ?? DEFAULT_SEED;
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  const timeoutMs = options.checkTimeoutMs ?? 60_000;
+  const wanted = (checks: Check[]) =>
+    options.categories ? checks.filter((c) => options.categories!.includes(c.category)) : checks;
+  const ctx = new VerifyContext(model, secrets, options.keyProvider);
+  const everyone = ctx.actors();
+  const scoped = everyone.filter((a) => scope.has(a.owner));
+  const byOwner = new Map<string, Actor[]>();
+  for (const a of everyone) byOwner.set(a.owner, [...(byOwner.get(a.owner) ?? []), a]);
+  const { pairs, note: pairNote } = crossTenantPairs(model, scope, seed, options);
+  const notes: string[] = [pairNote];
+
+  const phases: Array<{ name: string; plan: () => Promise<Check[]> }> = [
+    { name: 'conformance', plan: async () => wanted(conformanceChecks(ctx, scope, scoped)) },
+    {
+      name: 'access',
+      plan: async () =>
+        wanted([
+          ...positiveChecks(ctx, scoped),
+          ...negativePairChecks(ctx, pairs, byOwner),
+          ...negativePrincipalChecks(ctx, scoped),
+          ...sharedTierChecks(
+            ctx,
+            scoped.filter((a) => a.tenant),
+            scoped.filter((a) => !a.tenant),
+          ),
+          ...dedicatedTierChecks(ctx, everyone, scope),
+        ]),
+    },
+  ];
+  if (!options.skipQuotas && (!options.categories || options.categories.includes('quota'))) {
+    phases.push({
+      name: 'quota',
+      plan: async () => {
+        const q = await quotaChecks(ctx, scoped, everyone, options.quota);
+        notes.push(...q.notes);
+        return q.checks;
+      },
+    });
+  } else {
+    notes.push('quotas not checked (--skip-quotas)');
+  }
+
+  const results: CheckResult[] = [];
+  try {
+    let planned = 0;
+    for (const phase of phases) {
+      const checks = await phase.plan();
+      planned += checks.length;
+      const total = planned;
+      options.onProgress?.({ phase: phase.name, done: results.length, total });
+      // Quota probes measure rates and latencies: one at a time, nothing else running.
+      const width = phase.name === 'quota' ? 1 : concurrency;
+      const phaseResults = await runPool(checks, width, timeoutMs, (result) => {
+        options.onProgress?.({ phase: phase.name, done: results.length + 1, total, result });
+        results.push(result);
+      });
+      results.splice(results.length - phaseResults.length, phaseResults.length, ...phaseResults);
+      if (phase.name === 'conformance' && scope.all) {
+        const unowned = await unownedTopics(ctx).catch(() => []);
+        if (unowned.length > 0) {
+          notes.push(
+            `${unowned.length} topic(s) are under no namespace of the model (not a tenant's, not shared): ${unowned.slice(0, 10).join(', ')}${unowned.length > 10 ? ', …' : ''}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await ctx.close();
+  }
+  const summary = summarize(results);
+  return {
+    environment: model.env.name,
+    runId: ctx.runId,
+    seed,
+    scope: scope.owners,
+    startedAt: new Date(started).toISOString(),
+    wallTimeMs: Date.now() - started,
+    concurrency,
+    quotasChecked: phases.some((p) => p.name === 'quota'),
+    results,
+    summary,
+    notes,
+    ok: summary.checks > 0 && summary.failed === 0 && summary.errors === 0,
+  };
+}

@@ -1,0 +1,404 @@
+/**
+ * Negative control of the verification suite: a suite that passes on a correct platform proves nothing unless it
+ * fails on a broken one. Each case breaks the deployed local platform out of band — as an operator with admin
+ * credentials could by mistake — runs `verify` scoped to the tenants involved, expects it to FAIL naming the
+ * violated checks (and nothing it cannot explain), undoes the mistake and expects it to PASS again.
+ *
+ * Mutations are undone in `finally` and once more after all cases, so a failing assertion never leaves the shared
+ * clusters broken for the other engineers' tests.
+ */
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type Admin } from 'kafkajs';
+import type { Model } from '../../src/model/types';
+import { type VerificationReport, runVerification } from '../../src/verify';
+import { type LocalPlatform, requireLocalPlatform, suffix } from './support';
+import { ConfigCommand, ensureFleetDeployed } from './verify-support';
+
+jest.setTimeout(900_000);
+
+interface AclSpec {
+  readonly principal: string;
+  readonly resourceType: AclResourceTypes;
+  readonly patternType: ResourcePatternTypes;
+  readonly resourceName: string;
+  readonly operation: AclOperationTypes;
+}
+
+interface Mutation {
+  apply(): Promise<void>;
+  undo(): Promise<void>;
+  /** Checks that must fail (exact ids, or patterns that must match at least one failure each). */
+  readonly mustFail: ReadonlyArray<string | RegExp>;
+  /** Other checks the mistake may also (legitimately) fail. Anything else failing is a defect of the suite. */
+  readonly mayFail?: readonly RegExp[];
+}
+
+/** One mistake: its name and `verify --tenants` scope are known up front; the rest is built once the model is loaded. */
+interface Case {
+  readonly name: string;
+  readonly scope: readonly string[];
+  readonly quotas?: boolean;
+  readonly make: () => Mutation;
+}
+
+const TOPIC = AclResourceTypes.TOPIC;
+const GROUP = AclResourceTypes.GROUP;
+const CLUSTER = AclResourceTypes.CLUSTER;
+const PREFIXED = ResourcePatternTypes.PREFIXED;
+const LITERAL = ResourcePatternTypes.LITERAL;
+const READ = AclOperationTypes.READ;
+const DESCRIBE = AclOperationTypes.DESCRIBE;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('verify negative control: out-of-band mistakes on the live platform', () => {
+  let platform: LocalPlatform;
+  let model: Model;
+  let tool: ConfigCommand;
+  const admins = new Map<string, Admin>();
+  const undoAll: Array<() => Promise<void>> = [];
+
+  const admin = async (cluster: string): Promise<Admin> => {
+    let a = admins.get(cluster);
+    if (!a) {
+      a = platform.admin(cluster);
+      await a.connect();
+      admins.set(cluster, a);
+    }
+    return a;
+  };
+
+  const aclFilter = (s: AclSpec) => ({
+    resourceType: s.resourceType,
+    resourceName: s.resourceName,
+    resourcePatternType: s.patternType,
+    principal: s.principal,
+    host: '*',
+    operation: s.operation,
+    permissionType: AclPermissionTypes.ALLOW,
+  });
+
+  /** Wait until the broker's authorizer answers DescribeAcls with (or without) the binding. */
+  const aclPresent = async (cluster: string, s: AclSpec, present: boolean) => {
+    const a = await admin(cluster);
+    for (let i = 0; i < 50; i++) {
+      const res = await a.describeAcls(aclFilter(s));
+      if (res.resources.some((r) => r.acls.length > 0) === present) return;
+      await sleep(100);
+    }
+    throw new Error(`ACL ${JSON.stringify(s)} did not ${present ? 'appear' : 'disappear'} on ${cluster}`);
+  };
+  const addAcl = async (cluster: string, s: AclSpec) => {
+    await (await admin(cluster)).createAcls({ acl: [aclFilter(s)] });
+    await aclPresent(cluster, s, true);
+  };
+  const removeAcl = async (cluster: string, s: AclSpec) => {
+    await (await admin(cluster)).deleteAcls({ filters: [aclFilter(s)] });
+    await aclPresent(cluster, s, false);
+  };
+  const createTopic = async (cluster: string, topic: string) => {
+    await (
+      await admin(cluster)
+    ).createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  };
+  const deleteTopic = async (cluster: string, topic: string) => {
+    const a = await admin(cluster);
+    if ((await a.listTopics()).includes(topic)) await a.deleteTopics({ topics: [topic] });
+  };
+
+  const verify = (c: Case): Promise<VerificationReport> =>
+    runVerification({ model, secrets: platform.secrets, tenants: c.scope, skipQuotas: !c.quotas });
+
+  const failures = (r: VerificationReport) => r.results.filter((x) => x.status !== 'pass');
+  const describeFailures = (r: VerificationReport) =>
+    failures(r).map((x) => `${x.status} ${x.id}: expected ${x.expected}, observed ${x.observed}`);
+
+  beforeAll(async () => {
+    platform = await requireLocalPlatform();
+    model = ensureFleetDeployed(platform);
+    tool = ConfigCommand.ensure(platform);
+  });
+
+  afterAll(async () => {
+    for (const undo of undoAll.splice(0).reverse()) await undo().catch(() => undefined);
+    await Promise.all([...admins.values()].map((a) => a.disconnect()));
+  });
+
+  const tenant = (id: string) => model.tenants.find((t) => t.id === id)!;
+  const principal = (user: string) =>
+    [...model.tenants.flatMap((t) => t.principals), ...model.platform.consumers].find((p) => p.username === user)!;
+  const shared = () => model.env.sharedCluster;
+
+  const cases: Case[] = [
+    {
+      name: 'an ALLOW for User:* on a tenant prefix',
+      scope: ['acme'],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:*',
+          resourceType: TOPIC,
+          patternType: PREFIXED,
+          resourceName: 'acme.',
+          operation: READ,
+        };
+        return {
+          apply: () => addAcl(shared(), s),
+          undo: () => removeAcl(shared(), s),
+          mustFail: [
+            'negative.fetch:globex.api->acme',
+            'negative.fetch:platform.analytics->acme',
+            'negative.existence-oracle:initech.search-indexer->acme',
+            'conformance.acl-exposure:acme',
+            'conformance.acl-hygiene:shared',
+          ],
+          // READ implies DESCRIBE: a delete of a missing topic then answers UNKNOWN_TOPIC_OR_PARTITION.
+          mayFail: [/^negative\.(fetch|metadata|list-offsets|existence-oracle|delete-topic):[^>]+->acme$/],
+        };
+      },
+    },
+    {
+      name: 'a PREFIXED ACL without the separator ("acme" instead of "acme.") for another tenant',
+      scope: ['acme', 'globex'],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:globex.api',
+          resourceType: TOPIC,
+          patternType: PREFIXED,
+          resourceName: 'acme',
+          operation: READ,
+        };
+        return {
+          apply: () => addAcl(shared(), s),
+          undo: () => removeAcl(shared(), s),
+          mustFail: [
+            'negative.fetch:globex.api->acme',
+            'negative.metadata-leak:globex.api',
+            'conformance.acls:globex.api',
+            'conformance.acl-exposure:acme',
+            'conformance.acl-hygiene:shared',
+          ],
+          mayFail: [/^negative\.(metadata|list-offsets|existence-oracle|delete-topic):globex\.api->acme$/],
+        };
+      },
+    },
+    {
+      name: 'a literal "*" consumer group grant',
+      scope: ['acme'],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:acme.billing',
+          resourceType: GROUP,
+          patternType: LITERAL,
+          resourceName: '*',
+          operation: READ,
+        };
+        return {
+          apply: () => addAcl(shared(), s),
+          undo: () => removeAcl(shared(), s),
+          mustFail: [
+            'negative.join-group:acme.billing->globex',
+            'negative.fetch-offsets:acme.billing->globex',
+            'conformance.acls:acme.billing',
+            'conformance.acl-hygiene:shared',
+          ],
+          mayFail: [/^negative\.(join-group|commit-offsets|fetch-offsets):acme\.billing->/],
+        };
+      },
+    },
+    {
+      name: 'READ on a shared topic for a shared-tier tenant',
+      scope: ['startup'],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:startup.shop',
+          resourceType: TOPIC,
+          patternType: LITERAL,
+          resourceName: 'shared.orders.placed',
+          operation: READ,
+        };
+        return {
+          apply: () => addAcl(shared(), s),
+          undo: () => removeAcl(shared(), s),
+          mustFail: [
+            'shared-tier.tenant-read-denied:startup.shop->shared.orders.placed',
+            'conformance.acls:startup.shop',
+          ],
+        };
+      },
+    },
+    {
+      name: 'a deleted quota',
+      scope: ['startup'],
+      quotas: true,
+      make: () => {
+        const user = 'startup.shop';
+        return {
+          apply: async () => {
+            tool.deleteUserQuota(shared(), user);
+            await sleep(500);
+          },
+          undo: async () => {
+            tool.setUserQuota(shared(), user, principal(user).quota);
+            await sleep(500);
+          },
+          mustFail: ['quota.enforced:startup.shop', /^quota\.noisy-neighbour:startup\.shop\+/],
+        };
+      },
+    },
+    {
+      name: 'a changed retention',
+      scope: ['acme'],
+      make: () => {
+        const topic = tenant('acme').topics.find((t) => t.logicalName === 'orders')!;
+        return {
+          apply: async () => tool.setTopicConfig(shared(), topic.name, 'retention.ms', '3600000'),
+          undo: async () => tool.setTopicConfig(shared(), topic.name, 'retention.ms', topic.config['retention.ms']!),
+          mustFail: ['conformance.topic:acme.orders'],
+        };
+      },
+    },
+    {
+      name: 'cluster DESCRIBE for a tenant',
+      scope: ['acme'],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:acme.billing',
+          resourceType: CLUSTER,
+          patternType: LITERAL,
+          resourceName: 'kafka-cluster',
+          operation: DESCRIBE,
+        };
+        return {
+          apply: () => addAcl(shared(), s),
+          undo: () => removeAcl(shared(), s),
+          mustFail: [
+            'negative.describe-acls:acme.billing',
+            'conformance.acls:acme.billing',
+            'conformance.acl-hygiene:shared',
+          ],
+        };
+      },
+    },
+    {
+      name: "a dedicated tenant's credential created on the shared cluster",
+      scope: ['finbank'],
+      make: () => {
+        const user = 'finbank.core-banking';
+        return {
+          apply: async () => {
+            tool.addScramCredential(shared(), user, platform.secrets.get(principal(user).secretName)!);
+            await sleep(500);
+          },
+          undo: async () => {
+            tool.deleteScramCredential(shared(), user);
+            await sleep(500);
+          },
+          mustFail: ['dedicated-tier.auth-refused:finbank.core-banking@shared'],
+        };
+      },
+    },
+    {
+      name: 'an undeclared topic under a tenant prefix',
+      scope: ['acme'],
+      make: () => {
+        const topic = `acme.rogue-${suffix()}`;
+        return {
+          apply: () => createTopic(shared(), topic),
+          undo: () => deleteTopic(shared(), topic),
+          mustFail: ['conformance.unknown-topics:acme'],
+        };
+      },
+    },
+    {
+      name: "a dedicated tenant's topic on the shared cluster",
+      scope: ['finbank'],
+      make: () => {
+        const topic = `finbank.rogue-${suffix()}`;
+        return {
+          apply: () => createTopic(shared(), topic),
+          undo: () => deleteTopic(shared(), topic),
+          mustFail: ['dedicated-tier.placement:finbank'],
+        };
+      },
+    },
+    {
+      name: 'a removed grant the tenant needs (positive checks can fail too)',
+      scope: ['acme'],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:acme.billing',
+          resourceType: TOPIC,
+          patternType: PREFIXED,
+          resourceName: 'acme.',
+          operation: READ,
+        };
+        return {
+          apply: () => removeAcl(shared(), s),
+          undo: () => addAcl(shared(), s),
+          mustFail: ['positive.consume:acme.billing->acme.orders', 'conformance.acls:acme.billing'],
+        };
+      },
+    },
+    {
+      name: "a removed platform consumer's READ on the shared topics",
+      scope: ['platform'],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:platform.analytics',
+          resourceType: TOPIC,
+          patternType: PREFIXED,
+          resourceName: 'shared.',
+          operation: READ,
+        };
+        return {
+          apply: () => removeAcl(shared(), s),
+          undo: () => addAcl(shared(), s),
+          mustFail: [
+            'shared-tier.platform-read:platform.analytics->shared.orders.placed',
+            'shared-tier.platform-read:platform.analytics->shared.orders.shipped',
+            'conformance.acls:platform.analytics',
+          ],
+        };
+      },
+    },
+  ];
+
+  it('passes on the deployed fleet before anything is broken', async () => {
+    const scope = [...new Set(cases.flatMap((c) => c.scope))];
+    const report = await runVerification({ model, secrets: platform.secrets, tenants: scope, skipQuotas: true });
+    expect(describeFailures(report)).toEqual([]);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))(
+    'fails on %s, naming the violated checks, and passes once it is undone',
+    async (_name, c) => {
+      const m = c.make();
+      let undone = false;
+      const undo = async () => {
+        if (!undone) await m.undo();
+        undone = true;
+      };
+      undoAll.push(undo);
+      try {
+        await m.apply();
+        const broken = await verify(c);
+        const failed = failures(broken);
+        expect(broken.ok).toBe(false);
+        expect(failed.filter((r) => r.status === 'error').map((r) => `${r.id}: ${r.observed}`)).toEqual([]);
+        const ids = failed.map((r) => r.id);
+        for (const want of m.mustFail) {
+          if (typeof want === 'string') expect(ids).toContain(want);
+          else expect(ids.filter((id) => want.test(id))).not.toHaveLength(0);
+        }
+        const explained = (id: string) =>
+          m.mustFail.some((w) => (typeof w === 'string' ? w === id : w.test(id))) ||
+          (m.mayFail ?? []).some((re) => re.test(id));
+        expect(ids.filter((id) => !explained(id))).toEqual([]);
+      } finally {
+        await undo();
+      }
+      const repaired = await verify(c);
+      expect(describeFailures(repaired)).toEqual([]);
+      expect(repaired.ok).toBe(true);
+    },
+  );
+});
