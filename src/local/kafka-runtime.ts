@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
@@ -13,6 +14,8 @@ function runtimePom(): string {
   <packaging>pom</packaging>
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${VERSIONS.kafka}</version></dependency>
+    <!-- kafka-configs (ConfigCommand) and the other admin tools, as in the release tarball's libs/ -->
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>${VERSIONS.kafka}</version></dependency>
     <!-- Kafka publishes slf4j-api 1.7 but not its log4j binding (releaseOnly in its build); without one the broker logs nothing. -->
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>${VERSIONS.log4j}</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>${VERSIONS.log4j}</version></dependency>
@@ -23,7 +26,9 @@ function runtimePom(): string {
 
 /** Directory holding every jar of the broker's runtime classpath. Fetches through Maven on first use. */
 export function ensureKafkaLibs(log: (msg: string) => void = () => {}): string {
-  const libs = cachePaths.kafkaLibs(VERSIONS.kafka);
+  // The cache key includes the pom, so changing what we fetch fetches afresh.
+  const recipe = crypto.createHash('sha256').update(runtimePom()).digest('hex').slice(0, 8);
+  const libs = cachePaths.kafkaLibs(`${VERSIONS.kafka}-${recipe}`);
   const marker = path.join(libs, '.complete');
   if (fs.existsSync(marker)) return libs;
   if (!which('mvn')) throw new EnvironmentError('maven (mvn) is not on PATH', 'apt-get install maven');

@@ -11,8 +11,6 @@ import { deploy } from '../../src/deploy/deploy';
 import { run } from '../../src/local/exec';
 import { ensureKafkaLibs, kafkaClasspath } from '../../src/local/kafka-runtime';
 import { ADMIN_USER, adminCredentials } from '../../src/local/cluster';
-import { cacheDir, cachePaths } from '../../src/local/paths';
-import { VERSIONS } from '../../src/local/versions';
 import { loadModel } from '../../src/model';
 import type { Model } from '../../src/model/types';
 import { synthesize } from '../../src/stacks/synth';
@@ -32,9 +30,8 @@ export function ensureFleetDeployed(platform: LocalPlatform): Model {
 }
 
 /**
- * `org.apache.kafka.tools.ConfigCommand` (kafka-configs.sh). It lives in kafka-tools, which the broker's runtime
- * does not pull, so its one jar is fetched from Maven next to the broker jars on first use; its dependencies are
- * the broker's.
+ * `org.apache.kafka.tools.ConfigCommand` (kafka-configs.sh), from kafka-tools, which `local install` fetches with
+ * the broker jars.
  */
 export class ConfigCommand {
   private constructor(
@@ -43,24 +40,7 @@ export class ConfigCommand {
   ) {}
 
   static ensure(platform: LocalPlatform): ConfigCommand {
-    const libs = ensureKafkaLibs();
-    const dir = path.join(cacheDir(), `kafka-tools-${VERSIONS.kafka}`);
-    const jar = path.join(dir, `kafka-tools-${VERSIONS.kafka}.jar`);
-    if (!fs.existsSync(jar)) {
-      run(
-        'mvn',
-        [
-          '-B',
-          '-q',
-          `-Dmaven.repo.local=${cachePaths.m2()}`,
-          `org.apache.maven.plugins:maven-dependency-plugin:${VERSIONS.mavenDependencyPlugin}:copy`,
-          `-Dartifact=org.apache.kafka:kafka-tools:${VERSIONS.kafka}`,
-          `-DoutputDirectory=${dir}`,
-        ],
-        { hint: `org.apache.kafka:kafka-tools:${VERSIONS.kafka} must be served by the Maven registry` },
-      );
-    }
-    return new ConfigCommand(`${jar}${path.delimiter}${kafkaClasspath(libs)}`, platform);
+    return new ConfigCommand(kafkaClasspath(ensureKafkaLibs()), platform);
   }
 
   /**
