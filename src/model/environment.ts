@@ -119,7 +119,9 @@ export function loadEnvironment(name = 'local', root = projectRoot()): Environme
   try {
     raw = parseYaml(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ValidationError([{ file: rel, path: '', code: 'yaml', message: `not valid yaml: ${(e as Error).message}` }]);
+    throw new ValidationError([
+      { file: rel, path: '', code: 'yaml', message: `not valid yaml: ${(e as Error).message}` },
+    ]);
   }
   const parsed = EnvironmentSchema.safeParse(raw);
   if (!parsed.success) throw new ValidationError(zodProblems(rel, parsed.error));
@@ -134,7 +136,12 @@ export function loadEnvironment(name = 'local', root = projectRoot()): Environme
       message: `"${env.sharedCluster}" is not one of the clusters (${Object.keys(env.clusters).join(', ')})`,
     });
   } else if (shared.dedicated) {
-    problems.push({ file: rel, path: 'sharedCluster', code: 'dedicated_cluster', message: 'the shared cluster cannot be marked dedicated' });
+    problems.push({
+      file: rel,
+      path: 'sharedCluster',
+      code: 'dedicated_cluster',
+      message: 'the shared cluster cannot be marked dedicated',
+    });
   }
   for (const [name, c] of Object.entries(env.clusters)) {
     if (c.replicationFactor > c.brokers) {

@@ -20,7 +20,9 @@ export function scramSecretName(username: string): string {
 }
 
 /** Which secret feeds a sensitive variable; undefined for variables that are not secrets. */
-export function secretForVariable(variable: string): { kind: 'admin'; cluster: string } | { kind: 'scram'; username: string; secret: string } | undefined {
+export function secretForVariable(
+  variable: string,
+): { kind: 'admin'; cluster: string } | { kind: 'scram'; username: string; secret: string } | undefined {
   let m = /^admin_password_([a-z][a-z0-9-]*)$/.exec(variable);
   if (m) return { kind: 'admin', cluster: m[1] };
   m = /^scram_password_(.+?)$/.exec(variable);
