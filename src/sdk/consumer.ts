@@ -21,6 +21,11 @@
  * id, so a member with another assigner cannot join the group (the broker answers INCONSISTENT_GROUP_PROTOCOL).
  * Kafka ACLs cannot restrict a principal to partitions: this is placement and throughput, not a security
  * boundary; the record checks above still apply to every record.
+ *
+ * Shared-tier tenants may write shared topics but never READ them, so on the platform the dedicated consumer of
+ * a high-volume tenant runs with a platform consumer principal: `PlatformConsumer` with `dedicatedTo: '<tenant>'`
+ * uses the same assigner under the platform's own group id (`platform.<name>.…`) and admits only that
+ * tenant's records.
  */
 import {
   type Admin,
@@ -303,7 +308,9 @@ export interface TenantConsumerOptions extends GateOptions {
   /** Needed for shared topics: to refuse them in normal mode, and to know the partitions in dedicated mode. */
   readonly partitionMap?: PartitionMapIndex;
   /**
-   * Read only the tenant's dedicated partitions of shared topics (high-volume tenants).
+   * Read only the tenant's dedicated partitions of shared topics (high-volume tenants). Needs a principal that
+   * may READ the shared topic: on this platform only platform consumers may, so there it is
+   * `PlatformConsumer` with `dedicatedTo` that runs a tenant's dedicated consumer.
    * @default false
    */
   readonly dedicated?: boolean;
@@ -341,16 +348,10 @@ export class TenantConsumer extends GuardedConsumer {
    * PlatformConsumer, or dedicated mode).
    */
   async subscribe(topics: readonly string[], options: { fromBeginning?: boolean } = {}): Promise<void> {
+    if (this.dedicated) assertDedicatedTopics(this.partitionMap!, this.tenant.id, topics);
     for (const topic of topics) {
       const shared = this.partitionMap?.hasTopic(topic) ?? false;
-      if (this.dedicated) {
-        if (!shared || this.partitionMap!.dedicatedPartitions(topic, this.tenant.id).length === 0) {
-          throw new PartitionAssignmentError(
-            `tenant "${this.tenant.id}" has no dedicated partitions on "${topic}" in the partition map; ` +
-              `dedicated mode reads only dedicated partitions`,
-          );
-        }
-      } else if (shared) {
+      if (!this.dedicated && shared) {
         throw new PartitionAssignmentError(
           `"${topic}" is a shared topic with records of many tenants; read it with PlatformConsumer, or with ` +
             `dedicated: true for a tenant that has dedicated partitions`,
@@ -374,10 +375,24 @@ export interface PlatformConsumerOptions extends GateOptions {
   readonly groupId: string;
   /** Every tenant whose records may appear; records claiming any other tenant are rejected. */
   readonly tenants: readonly TenantIdentity[];
+  /**
+   * Run the dedicated consumer of this tenant (one of `tenants`) under the platform's own `groupId`: read only
+   * its dedicated partitions of shared topics, with the same assigner as `TenantConsumer`'s dedicated mode, and
+   * reject records of any other tenant found there. For high-volume tenants: tenants cannot READ shared topics
+   * and ACLs cannot grant single partitions, so a platform principal runs their dedicated consumer.
+   * Needs `partitionMap`.
+   * @default - every partition, records of every tenant in `tenants`
+   */
+  readonly dedicatedTo?: string;
+  /** Required with `dedicatedTo`: which partitions are the tenant's. */
+  readonly partitionMap?: PartitionMapIndex;
 }
 
 export class PlatformConsumer extends GuardedConsumer {
+  /** The tenant whose dedicated partitions this consumer reads, if it is a dedicated consumer. */
+  readonly dedicatedTo: string | undefined;
   private readonly tenants: ReadonlyMap<string, TenantIdentity>;
+  private readonly partitionMap: PartitionMapIndex | undefined;
 
   constructor(options: PlatformConsumerOptions) {
     options.tenants.forEach((t) => assertTenantId(t.id));
@@ -387,16 +402,37 @@ export class PlatformConsumer extends GuardedConsumer {
         `tenants ${encrypted.map((t) => `"${t}"`).join(', ')} require encryption but no key provider was given`,
       );
     }
-    super(options, options.groupId);
+    const dedicatedTo = options.dedicatedTo;
+    if (dedicatedTo !== undefined) {
+      assertTenantId(dedicatedTo);
+      if (!options.partitionMap) {
+        throw new PartitionAssignmentError('dedicatedTo needs the partition map (partitionMap)');
+      }
+      if (!options.tenants.some((t) => t.id === dedicatedTo)) {
+        throw new PartitionAssignmentError(
+          `dedicatedTo "${dedicatedTo}" is not one of tenants; pass its identity in tenants (it says whether ` +
+            `its records are encrypted)`,
+        );
+      }
+    }
+    super(
+      options,
+      options.groupId,
+      dedicatedTo === undefined ? undefined : [dedicatedPartitionAssigner(options.partitionMap!, dedicatedTo)],
+    );
+    this.dedicatedTo = dedicatedTo;
     this.tenants = new Map(options.tenants.map((t) => [t.id, t]));
+    this.partitionMap = options.partitionMap;
   }
 
-  subscribe(topics: readonly string[], options: { fromBeginning?: boolean } = {}): Promise<void> {
-    return this.consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? false });
+  /** With `dedicatedTo`, every topic must be a shared topic on which that tenant has dedicated partitions. */
+  async subscribe(topics: readonly string[], options: { fromBeginning?: boolean } = {}): Promise<void> {
+    if (this.dedicatedTo !== undefined) assertDedicatedTopics(this.partitionMap!, this.dedicatedTo, topics);
+    await this.consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? false });
   }
 
-  protected expectedTenant(): undefined {
-    return undefined;
+  protected expectedTenant(): string | undefined {
+    return this.dedicatedTo;
   }
 
   protected tenantFor(headerTenant: string, coordinates: RecordCoordinates): TenantIdentity {
@@ -409,6 +445,18 @@ export class PlatformConsumer extends GuardedConsumer {
       });
     }
     return tenant;
+  }
+}
+
+/** Dedicated mode reads only dedicated partitions: every topic must have some for the tenant. */
+function assertDedicatedTopics(map: PartitionMapIndex, tenantId: string, topics: readonly string[]): void {
+  for (const topic of topics) {
+    if (!map.hasTopic(topic) || map.dedicatedPartitions(topic, tenantId).length === 0) {
+      throw new PartitionAssignmentError(
+        `tenant "${tenantId}" has no dedicated partitions on "${topic}" in the partition map; ` +
+          `dedicated mode reads only dedicated partitions`,
+      );
+    }
   }
 }
 

@@ -6,6 +6,7 @@ export * from './errors';
 export * from './keys';
 export * from './rate-limiter';
 export * from './key-provider';
+export * from './local-keyring';
 export * from './envelope';
 export * from './partition-map';
 export * from './partitioner';

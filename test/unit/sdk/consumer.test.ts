@@ -365,6 +365,85 @@ describe('PlatformConsumer', () => {
   });
 });
 
+describe('PlatformConsumer dedicated to one tenant (dedicatedTo)', () => {
+  async function dedicated(topics = [SHARED]) {
+    const kafka = new FakeKafka();
+    const keys = LocalKeyring.inMemory(['acme', 'bravo']);
+    const handler = jest.fn(async (_r: ConsumedRecord) => {});
+    const consumer = new PlatformConsumer({
+      kafka: kafka.asKafka(),
+      groupId: 'platform.fulfilment.acme-dedicated',
+      tenants: [acme, bravo],
+      dedicatedTo: 'acme',
+      partitionMap,
+      keyProvider: keys,
+      logger: { warn: () => {} },
+    });
+    await consumer.subscribe(topics);
+    await consumer.run(handler);
+    const fake = kafka.consumers[0]!;
+    return {
+      consumer,
+      keys,
+      handler,
+      fake,
+      deliver: (m: ReturnType<typeof fetched>, p = 4) => fake.deliver(SHARED, p, m),
+    };
+  }
+
+  it("joins the platform's own group with the tenant's dedicated assigner as the only assigner", async () => {
+    const { consumer, fake } = await dedicated();
+    expect(consumer.groupId).toBe('platform.fulfilment.acme-dedicated');
+    expect(consumer.dedicatedTo).toBe('acme');
+    expect(fake.config.groupId).toBe('platform.fulfilment.acme-dedicated');
+    expect(fake.config.partitionAssigners).toHaveLength(1);
+    const assigner = fake.config.partitionAssigners![0]!({
+      cluster: { findTopicPartitionMetadata: () => [] },
+      groupId: fake.config.groupId,
+      logger: {},
+    } as never);
+    expect(assigner.name).toBe(dedicatedAssignerName('acme'));
+  });
+
+  it("admits the tenant's records, decrypted, and rejects any other tenant's record found on its partitions", async () => {
+    const p = await dedicated();
+    await p.deliver(asFetched(await produced(acme, p.keys, SHARED)));
+    await p.deliver(asFetched(await produced(bravo, p.keys, SHARED)));
+    expect(p.handler.mock.calls.map(([r]) => [r.tenantId, r.value!.toString()])).toEqual([['acme', SECRET]]);
+    expect(p.consumer.metrics()).toEqual({
+      accepted: 1,
+      rejected: { tenant_mismatch: 1, unencrypted_record: 0, decryption_failed: 0 },
+    });
+  });
+
+  it('subscribes only to shared topics on which the tenant has dedicated partitions', async () => {
+    await expect(dedicated([OWN])).rejects.toThrow(/no dedicated partitions on "acme.orders"/);
+    const kafka = new FakeKafka();
+    const bravoDedicated = new PlatformConsumer({
+      kafka: kafka.asKafka(),
+      groupId: 'platform.fulfilment.bravo',
+      tenants: [bravo],
+      dedicatedTo: 'bravo',
+      partitionMap,
+    });
+    await expect(bravoDedicated.subscribe([SHARED])).rejects.toThrow(PartitionAssignmentError);
+    expect(kafka.consumers[0]!.subscriptions).toEqual([]);
+  });
+
+  it('needs the partition map and the identity of the tenant it is dedicated to', () => {
+    const kafka = new FakeKafka().asKafka();
+    const keys = LocalKeyring.inMemory(['acme']);
+    const base = { kafka, groupId: 'platform.fulfilment.x', keyProvider: keys };
+    expect(() => new PlatformConsumer({ ...base, tenants: [acme], dedicatedTo: 'acme' })).toThrow(/partition map/);
+    expect(() => new PlatformConsumer({ ...base, tenants: [bravo], dedicatedTo: 'acme', partitionMap })).toThrow(
+      /not one of tenants/,
+    );
+    expect(() => new PlatformConsumer({ ...base, tenants: [acme], dedicatedTo: 'Acme!', partitionMap })).toThrow(
+      /tenant id/,
+    );
+  });
+});
+
 describe('replayTenant', () => {
   function fakeAdmin() {
     const calls: { groupId: string; topic: string; partitions: { partition: number; offset: string }[] }[] = [];
