@@ -231,6 +231,30 @@ async function waitReady(c: LocalCluster, pid: number, secrets: SecretSource, de
   );
 }
 
+/**
+ * Make the cluster ready for clients, not just for admin requests: the first FindCoordinator on a fresh cluster
+ * creates __consumer_offsets and the first InitProducerId creates __transaction_state, and until those exist
+ * clients get "coordinator not available". Trigger both as admin and wait until they answer.
+ */
+async function warmUpCoordinators(c: LocalCluster, secrets: SecretSource): Promise<void> {
+  const kafka = kafkaClient(c.config.bootstrapServers, adminCredentials(secrets, c.name), {
+    clientId: 'kafka-tenancy-warmup',
+    retries: 10,
+  });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ transactionalId: 'kafka-tenancy-warmup', idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await admin.connect();
+    await admin.describeGroups(['kafka-tenancy-warmup']);
+    await producer.connect();
+    const tx = await producer.transaction();
+    await tx.abort();
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 export interface UpOptions {
   readonly log?: (msg: string) => void;
   readonly readyTimeoutMs?: number;
@@ -301,6 +325,7 @@ export async function up(env: Environment, opts: UpOptions = {}): Promise<Cluste
     started.push({ c, pid: child.pid });
   }
   await Promise.all(started.map(({ c, pid }) => waitReady(c, pid, secrets, opts.readyTimeoutMs ?? 120_000)));
+  await Promise.all(started.map(({ c }) => warmUpCoordinators(c, secrets)));
   return status(env);
 }
 

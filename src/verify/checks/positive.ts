@@ -14,6 +14,9 @@ import { answer } from '../raw';
 import type { Check } from '../types';
 import { joinAndFetch, marker, succeeded } from './common';
 
+/** Retries for positive checks: enough to ride out a coordinator that is still loading. */
+const POSITIVE_RETRIES = 3;
+
 export function positiveChecks(ctx: VerifyContext, actors: readonly Actor[]): Check[] {
   const checks: Check[] = [];
   for (const actor of actors) {
@@ -97,7 +100,9 @@ export function positiveChecks(ctx: VerifyContext, actors: readonly Actor[]): Ch
               });
               return succeeded('success', { label: `fetch ${topic}`, answer: a });
             }
-            const a = await joinAndFetch(ctx.kafka(actor.cluster, p, { retries: 0 }), group, topic);
+            // Positive checks tolerate transient, retriable errors (a coordinator still loading); denials are not
+            // retriable in kafkajs, so a broken grant still fails at once.
+            const a = await joinAndFetch(ctx.kafka(actor.cluster, p, { retries: POSITIVE_RETRIES }), group, topic);
             return succeeded('success (group joined, fetch answered)', {
               label: `consume ${topic} as ${group}`,
               answer: a,
@@ -115,12 +120,12 @@ export function positiveChecks(ctx: VerifyContext, actors: readonly Actor[]): Ch
         id,
         description: `${p.username} (declares ${p.transactionalIds.join(', ')}) initialises and commits a transaction under ${tenant.transactionalIdPrefix}`,
         run: async () => {
-          const producer = ctx.kafka(actor.cluster, p, { retries: 0 }).producer({
+          const producer = ctx.kafka(actor.cluster, p, { retries: POSITIVE_RETRIES }).producer({
             transactionalId: txnId,
             idempotent: true,
             maxInFlightRequests: 1,
             allowAutoTopicCreation: false,
-            retry: { retries: 1 },
+            retry: { retries: POSITIVE_RETRIES },
           });
           try {
             const a = await answer(async () => {
