@@ -853,7 +853,7 @@ function reviewAcls(changes: readonly TfResourceChange[], leaving: boolean, risk
 // ---------------------------------------------------------------------------------------------------------------
 // Rendering
 
-const CHANGE_SYMBOL: Record<ChangeKind, string> = {
+export const CHANGE_SYMBOL: Record<ChangeKind, string> = {
   add: '+',
   change: '~',
   replace: '-/+',

@@ -3,9 +3,8 @@
  * partition decreases), then init and plan only the selected stacks. Each plan is saved as `<stack>.tfplan` and,
  * redacted, as `<stack>.plan.json` (the input of plan review).
  *
- * The `.tfplan` files hold every variable value, the admin and SCRAM passwords included (Terraform stores the
- * variables a plan was made with); they stay on the machine that plans and are never uploaded. Only the redacted
- * `.plan.json` and the review leave it.
+ * Secret variables are ephemeral, so Terraform keeps passwords out of `.tfplan` files; the files still stay on the
+ * machine that plans (they are apply inputs). Only the redacted `.plan.json` and the review leave it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { CheckFailed } from '../../errors';
 import {
+  CHANGE_SYMBOL,
   renderMarkdown,
   reviewContext,
   reviewJson,
@@ -64,22 +65,13 @@ export function planReviewCommand(): Command {
   });
 }
 
-const SYMBOL: Record<string, string> = {
-  add: '+',
-  change: '~',
-  replace: '-/+',
-  remove: '-',
-  forget: 'forget',
-  keep: '=',
-};
-
 function renderText(review: PlanReview): string {
   const out: string[] = [`${review.stacks.length} stack(s): ${summaryLine(review)}`];
   for (const s of review.stacks) {
     out.push('', `${s.stack} — ${s.status}${s.file ? ` (${s.file})` : ''}`);
     if (s.items.length) {
       const t = table(['', 'resource', 'name', 'what']);
-      s.items.forEach((i) => t.push([SYMBOL[i.change], i.kind, i.subject, i.summary.replace(/`/g, '')]));
+      s.items.forEach((i) => t.push([CHANGE_SYMBOL[i.change], i.kind, i.subject, i.summary.replace(/`/g, '')]));
       out.push(t.toString());
     } else {
       out.push('  no changes');

@@ -32,7 +32,7 @@ export function planCommand(): Command {
         '--base <ref>',
         'git ref: with --affected, what to compare with; also refuses tenant files removed since then',
       )
-      .option('--out <dir>', 'plans folder (.tfplan files hold secrets: never upload them)', 'plans')
+      .option('--out <dir>', 'plans folder (.tfplan files are apply inputs: keep them on this machine)', 'plans')
       .option('--synth-out <dir>', 'synth output folder', defaultOutdir())
       .option('--json', 'machine-readable output'),
   ).action((stacks: string[], o: PlanCliOptions, cmd: Command) => {
