@@ -58,10 +58,19 @@ export class LocalFileSecrets implements SecretSource {
   }
 }
 
-/** Pipelines: `KAFKA_TENANCY_SECRET_<NAME>` with every non-alphanumeric character as `_`, upper case. */
+/**
+ * Pipelines: `KAFKA_TENANCY_SECRET_<NAME>`, upper case, with `-` → `_`, `.` → `__`, `/` → `___`.
+ * Reversible by construction: secret names are `<kind>/<name>` where names are lowercase letters, digits, `-`
+ * and `.` with `.` only between alphanumerics, so `acme.eu-billing` (…ACME__EU_BILLING) and `acme-eu.billing`
+ * (…ACME_EU__BILLING) can never share a variable — and so never a password.
+ */
 export class EnvSecrets implements SecretSource {
   static variableName(name: string): string {
-    return `KAFKA_TENANCY_SECRET_${name.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`;
+    if (!/^[a-z]+\/[a-z0-9][a-z0-9.-]*$/.test(name) || /[.-][.-]/.test(name)) {
+      throw new EnvironmentError(`secret name "${name}" cannot be mapped to an environment variable`);
+    }
+    const encoded = name.replace(/\//g, '___').replace(/\./g, '__').replace(/-/g, '_').toUpperCase();
+    return `KAFKA_TENANCY_SECRET_${encoded}`;
   }
   get(name: string): string | undefined {
     return process.env[EnvSecrets.variableName(name)];

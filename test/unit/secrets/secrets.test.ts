@@ -28,13 +28,17 @@ describe('LocalFileSecrets', () => {
 });
 
 describe('EnvSecrets', () => {
-  it('reads KAFKA_TENANCY_SECRET_<NAME> with non-alphanumerics as underscores', () => {
-    expect(EnvSecrets.variableName('scram/acme.billing-app')).toBe('KAFKA_TENANCY_SECRET_SCRAM_ACME_BILLING_APP');
+  it('reads KAFKA_TENANCY_SECRET_<NAME> with "-", "." and "/" encoded as 1, 2 and 3 underscores', () => {
+    expect(EnvSecrets.variableName('scram/acme.billing-app')).toBe('KAFKA_TENANCY_SECRET_SCRAM___ACME__BILLING_APP');
+  });
+
+  it('never maps two principals to one variable (acme.eu-billing vs acme-eu.billing)', () => {
+    expect(EnvSecrets.variableName('scram/acme.eu-billing')).not.toBe(EnvSecrets.variableName('scram/acme-eu.billing'));
   });
 
   it('refuses to invent a missing secret and says which variable to set', () => {
-    delete process.env.KAFKA_TENANCY_SECRET_ADMIN_SHARED;
-    expect(() => new EnvSecrets().getOrCreate('admin/shared')).toThrow(/KAFKA_TENANCY_SECRET_ADMIN_SHARED/);
+    delete process.env.KAFKA_TENANCY_SECRET_ADMIN___SHARED;
+    expect(() => new EnvSecrets().getOrCreate('admin/shared')).toThrow(/KAFKA_TENANCY_SECRET_ADMIN___SHARED/);
   });
 });
 
