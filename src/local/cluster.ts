@@ -370,8 +370,19 @@ export async function status(env: Environment): Promise<ClusterStatus[]> {
   );
 }
 
-/** Stop and wipe the local clusters and the terraform state that described them. Secrets are kept. */
+/**
+ * Stop and wipe the local clusters and the terraform state that described them. Secrets are kept.
+ * Refuses for environments that are not entirely local: their state describes clusters we do not own.
+ */
 export async function reset(env: Environment, log: (msg: string) => void = () => undefined): Promise<void> {
+  const remote = Object.entries(env.clusters).filter(([, c]) => !c.local).map(([n]) => n);
+  if (remote.length || env.state.backend !== 'local') {
+    throw new EnvironmentError(
+      `refusing to reset environment "${env.name}": ` +
+        (remote.length ? `clusters ${remote.join(', ')} are not local` : `its state backend is ${env.state.backend}`),
+      '`local reset` only wipes clusters started by `kafka-tenancy local up` and their local state',
+    );
+  }
   await down(env, log);
   for (const c of localClusters(env)) {
     log(`wiping cluster "${c.name}" (${c.dir})`);
@@ -379,7 +390,8 @@ export async function reset(env: Environment, log: (msg: string) => void = () =>
   }
   const state = stateDir(env.name);
   if (fs.existsSync(state)) {
-    log(`removing terraform state ${state} (it described the wiped clusters)`);
-    fs.rmSync(state, { recursive: true, force: true });
+    const files = fs.readdirSync(state).filter((f) => /\.tfstate(\.backup)?$/.test(f));
+    if (files.length) log(`removing ${files.length} terraform state file(s) in ${state} (they described the wiped clusters)`);
+    for (const f of files) fs.rmSync(path.join(state, f), { force: true });
   }
 }

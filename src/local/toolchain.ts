@@ -97,10 +97,33 @@ export interface TerraformCli {
   readonly version: string;
 }
 
+/**
+ * Oldest CLI that supports what the stacks use: ephemeral variables (Terraform 1.10, OpenTofu 1.11) and
+ * write-only attributes (Terraform 1.11, OpenTofu 1.11).
+ */
+export const MINIMUM_CLI_VERSION = { terraform: '1.11.0', tofu: '1.11.0' } as const;
+
+/** -1, 0, 1 comparing dotted numeric versions (pre-release suffixes ignored). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).slice(0, 3).map(Number);
+  const pb = b.split(/[.-]/).slice(0, 3).map(Number);
+  for (let i = 0; i < 3; i++) {
+    if ((pa[i] || 0) !== (pb[i] || 0)) return (pa[i] || 0) < (pb[i] || 0) ? -1 : 1;
+  }
+  return 0;
+}
+
 function describeCli(bin: string): TerraformCli {
   const res = run(bin, ['version', '-json'], { env: { ...process.env, TF_CLI_CONFIG_FILE: ensureCliConfig() } });
   const v = JSON.parse(res.stdout) as { terraform_version: string };
   const flavour = /tofu/.test(path.basename(bin)) || res.stdout.includes('opentofu') ? 'tofu' : 'terraform';
+  const minimum = MINIMUM_CLI_VERSION[flavour];
+  if (compareVersions(v.terraform_version, minimum) < 0) {
+    throw new EnvironmentError(
+      `${bin} is ${flavour} ${v.terraform_version}; the stacks need ${flavour} >= ${minimum} (ephemeral variables, write-only passwords)`,
+      'point TERRAFORM_BINARY_NAME at a newer terraform or tofu, or take the old one off PATH and kafka-tenancy builds OpenTofu',
+    );
+  }
   return { bin, flavour, version: v.terraform_version };
 }
 
