@@ -22,7 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! cli local status --json | grep -q '"ready": true'; then STARTED_CLUSTERS=1; fi
+# Stop the clusters afterwards unless every one of them was already running (a developer's own session).
+if cli local status --json | grep -q '"ready": false'; then STARTED_CLUSTERS=1; fi
 phase_start "local clusters up"; cli local up >/dev/null; phase_end
 
 status=0
