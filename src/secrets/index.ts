@@ -34,7 +34,9 @@ export class LocalFileSecrets implements SecretSource {
 
   private load(): Record<string, string> {
     if (!this.cache) {
-      this.cache = fs.existsSync(this.file) ? (JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, string>) : {};
+      this.cache = fs.existsSync(this.file)
+        ? (JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, string>)
+        : {};
     }
     return this.cache;
   }
@@ -48,13 +50,48 @@ export class LocalFileSecrets implements SecretSource {
   getOrCreate(name: string): string {
     const existing = this.get(name);
     if (existing) return existing;
-    const all = this.load();
-    all[name] = randomPassword();
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
-    return all[name];
+    // Two processes (deploy and verify, parallel tests) may both create secrets: read-modify-write under a lock,
+    // so a password that was already applied to Kafka is never overwritten.
+    return withFileLock(`${this.file}.lock`, () => {
+      this.cache = undefined;
+      const all = this.load();
+      if (all[name]) return all[name];
+      all[name] = randomPassword();
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
+      fs.renameSync(tmp, this.file);
+      return all[name];
+    });
+  }
+}
+
+/** Run `fn` holding an exclusive lock file (O_EXCL). Bounded wait; a lock older than 30 s is taken as stale. */
+function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_000): T {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.closeSync(fs.openSync(lockFile, 'wx', 0o600));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - fs.statSync(lockFile).mtimeMs > 30_000) fs.rmSync(lockFile, { force: true });
+      } catch {
+        // the holder released it between our open and stat
+      }
+      if (Date.now() > deadline)
+        throw new EnvironmentError(
+          `timed out waiting for the lock ${lockFile}`,
+          'remove it if no kafka-tenancy process is running',
+        );
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lockFile, { force: true });
   }
 }
 

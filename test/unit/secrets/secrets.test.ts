@@ -63,3 +63,28 @@ describe('terraform variable names', () => {
     expect(secretForVariable(variableNames('acme.billing').passwordVersion)).toBeUndefined();
   });
 });
+
+describe('LocalFileSecrets under concurrent writers', () => {
+  it('never loses a secret another process created (locked read-modify-write)', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-secrets-race-'));
+    const file = path.join(dir, 'local.json');
+    // Real processes need compiled code: npm test builds before the unit tests run.
+    const compiled = path.join(__dirname, '../../../dist/src/secrets/index.js');
+    expect(fs.existsSync(compiled)).toBe(true);
+    const script = (i: number) =>
+      `const { LocalFileSecrets } = require(${JSON.stringify(compiled)});` +
+      `const s = new LocalFileSecrets(${JSON.stringify(file)});` +
+      `for (let j = 0; j < 20; j++) s.getOrCreate('scram/t${i}.app' + j);`;
+    const runs = [0, 1, 2, 3].map(
+      (i) =>
+        new Promise<number>((resolve) => {
+          const p = spawn(process.execPath, ['-e', script(i)], { stdio: 'inherit' });
+          p.on('exit', (code) => resolve(code ?? 1));
+        }),
+    );
+    expect(await Promise.all(runs)).toEqual([0, 0, 0, 0]);
+    expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')))).toHaveLength(80);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+});
