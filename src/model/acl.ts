@@ -31,7 +31,7 @@ import {
   topicPrefix,
   transactionalIdPrefix,
 } from './naming';
-import type { AclBinding, AclOperation, AclResourceType, PrincipalModel } from './types';
+import type { AclBinding, AclOperation, AclPatternType, AclResourceType, PrincipalModel } from './types';
 
 /** Upper bound of bindings for any principal on any tier (Write, Read, Describe, Group Read, Txn Write + Describe). */
 export const MAX_BINDINGS_PER_PRINCIPAL = 6;
@@ -51,7 +51,14 @@ export interface AppIntent {
   readonly transactionalIds: readonly string[];
 }
 
-type Grant = { resourceType: AclResourceType; resourceName: string; operation: AclOperation; reason: string };
+type Grant = {
+  resourceType: AclResourceType;
+  /** @default 'Prefixed' */
+  patternType?: AclPatternType;
+  resourceName: string;
+  operation: AclOperation;
+  reason: string;
+};
 
 const list = (names: readonly string[]) => [...new Set(names)].sort().join(', ');
 
@@ -123,37 +130,43 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
 
 /**
  * Bindings for a platform consumer (`platform.<name>`): the only principals that READ shared topics, each
- * confined to its own group prefix `platform.<name>.`.
+ * confined to its own group prefix `platform.<name>.`. Unlike tenants, a platform consumer gets LITERAL grants on
+ * exactly the shared topics it declares: shared topics carry every tenant's records, so a consumer that declared
+ * `orders.placed` must not read `orders.shipped` (or a shared topic added later). There are few shared topics, so
+ * the ACL count stays small.
  */
 export function platformConsumerAcls(name: string, consumes: readonly string[]): AclBinding[] {
-  const consumed = list(consumes.map(sharedTopicName));
-  return bindings(platformUsername(name), [
+  const topics = [...new Set(consumes.map(sharedTopicName))].sort();
+  const grants: Grant[] = topics.flatMap((topic): Grant[] => [
     {
       resourceType: 'Topic',
-      resourceName: SHARED_TOPIC_PREFIX,
+      patternType: 'Literal',
+      resourceName: topic,
       operation: 'Read',
-      reason: `consumes ${consumed} as a platform consumer (the prefix covers every shared topic)`,
+      reason: `consumes ${topic} as a platform consumer`,
     },
     {
       resourceType: 'Topic',
-      resourceName: SHARED_TOPIC_PREFIX,
+      patternType: 'Literal',
+      resourceName: topic,
       operation: 'Describe',
-      reason: `fetches metadata of the topics it consumes (${consumed})`,
-    },
-    {
-      resourceType: 'Group',
-      resourceName: platformGroupPrefix(name),
-      operation: 'Read',
-      reason: `joins its own consumer groups ${platformGroupPrefix(name)}* and no one else's`,
+      reason: `fetches metadata of ${topic}`,
     },
   ]);
+  grants.push({
+    resourceType: 'Group',
+    resourceName: platformGroupPrefix(name),
+    operation: 'Read',
+    reason: `joins its own consumer groups ${platformGroupPrefix(name)}* and no one else's`,
+  });
+  return bindings(platformUsername(name), grants, 2 * topics.length + 1);
 }
 
 /** Turn grants into bindings; grants on the same resource and operation are merged into one binding. */
-function bindings(user: string, grants: readonly Grant[]): AclBinding[] {
+function bindings(user: string, grants: readonly Grant[], max = MAX_BINDINGS_PER_PRINCIPAL): AclBinding[] {
   const merged = new Map<string, Grant>();
   for (const g of grants) {
-    const key = `${g.resourceType}\n${g.resourceName}\n${g.operation}`;
+    const key = `${g.resourceType}\n${g.patternType ?? 'Prefixed'}\n${g.resourceName}\n${g.operation}`;
     const seen = merged.get(key);
     merged.set(key, seen ? { ...seen, reason: `${seen.reason}; ${g.reason}` } : g);
   }
@@ -162,7 +175,7 @@ function bindings(user: string, grants: readonly Grant[]): AclBinding[] {
     const key = {
       principal,
       resourceType: g.resourceType,
-      patternType: 'Prefixed' as const,
+      patternType: g.patternType ?? 'Prefixed',
       resourceName: g.resourceName,
       operation: g.operation,
     };
@@ -172,8 +185,8 @@ function bindings(user: string, grants: readonly Grant[]): AclBinding[] {
     const violations = aclViolations(b);
     if (violations.length) throw new Error(`internal error: derived an unsafe ACL ${b.id}: ${violations.join('; ')}`);
   }
-  if (out.length > MAX_BINDINGS_PER_PRINCIPAL) {
-    throw new Error(`internal error: ${out.length} bindings for ${principal}, more than ${MAX_BINDINGS_PER_PRINCIPAL}`);
+  if (out.length > max) {
+    throw new Error(`internal error: ${out.length} bindings for ${principal}, more than ${max}`);
   }
   return out.sort(compareBindings);
 }

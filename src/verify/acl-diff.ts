@@ -186,7 +186,7 @@ export function namespaces(model: Model): Namespace[] {
     resourceType: 'Topic',
     prefix: SHARED_TOPIC_PREFIX,
     allowed: everyone
-      .filter((p) => p.acls.some((b) => b.resourceType === 'Topic' && b.resourceName === SHARED_TOPIC_PREFIX))
+      .filter((p) => p.acls.some((b) => b.resourceType === 'Topic' && b.resourceName.startsWith(SHARED_TOPIC_PREFIX)))
       .map((p) => p.principal),
   });
   for (const c of model.platform.consumers) {

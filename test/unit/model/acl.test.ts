@@ -113,14 +113,21 @@ describe('TenantAcls', () => {
   });
 
   describe('platform consumers', () => {
-    it('grants platform.<name> READ and DESCRIBE on shared. and READ on its own group prefix platform.<name>.', () => {
+    it('grants platform.<name> READ and DESCRIBE on exactly the shared topics it declares, and its own group prefix', () => {
       const bindings = platformConsumerAcls('analytics', ['orders.placed']);
       expect(grants(bindings)).toEqual([
         'Group Prefixed platform.analytics. Read',
-        'Topic Prefixed shared. Describe',
-        'Topic Prefixed shared. Read',
+        'Topic Literal shared.orders.placed Describe',
+        'Topic Literal shared.orders.placed Read',
       ]);
       expect(new Set(bindings.map((b) => b.principal))).toEqual(new Set(['User:platform.analytics']));
+    });
+
+    it('never lets a platform consumer read a shared topic it did not declare', () => {
+      const bindings = platformConsumerAcls('fulfilment', ['orders.placed']);
+      expect(
+        bindings.some((b) => b.resourceName.startsWith('shared.orders.shipped') || b.resourceName === 'shared.'),
+      ).toBe(false);
     });
   });
 

@@ -194,8 +194,10 @@ describe('buildModel', () => {
       });
       expect(analytics?.acls.map((a) => `${a.resourceType} ${a.resourceName} ${a.operation}`).sort()).toEqual([
         'Group platform.analytics. Read',
-        'Topic shared. Describe',
-        'Topic shared. Read',
+        'Topic shared.orders.placed Describe',
+        'Topic shared.orders.placed Read',
+        'Topic shared.orders.shipped Describe',
+        'Topic shared.orders.shipped Read',
       ]);
     });
 
