@@ -1,11 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ValidationError } from '../errors';
+import { ValidationError, type Problem } from '../errors';
 import type { Model } from '../model/types';
 import { stateDir } from '../local/paths';
 import type { TerraformCli } from '../local/toolchain';
+import { reusedTenantIdProblems, reviewBlockerProblems } from '../pipeline/guards';
+import { reviewContext, reviewPlans, type ReviewContext } from '../pipeline/plan-review';
+import { redactPlan, stateResources, type TfPlan } from '../pipeline/terraform-json';
 import type { SecretSource } from '../secrets';
-import { StackRunner } from './terraform';
+import { adminTopicLister, type TopicLister } from './live-topics';
+import { StackRunner, type PlanOutcome } from './terraform';
 
 export interface DeployOptions {
   readonly model: Model;
@@ -15,6 +19,13 @@ export interface DeployOptions {
   readonly stacks?: readonly string[];
   readonly cli: TerraformCli;
   readonly secrets: SecretSource;
+  /**
+   * The model of the revision deployed before (e.g. the previous main): a topic removed since then may be
+   * deleted when that revision said `allowDataLoss: true` on it. Without it, removing a topic is always refused.
+   */
+  readonly base?: Model;
+  /** Topics on a cluster, for the new-tenant check; @default - listed as the cluster's admin */
+  readonly liveTopics?: TopicLister;
   readonly log?: (msg: string) => void;
 }
 
@@ -82,7 +93,35 @@ export function refuseOrphans(model: Model, known: readonly string[]): void {
   );
 }
 
-/** Init, plan and (if anything changed) apply each stack, in dependency order, one at a time. */
+/**
+ * What must hold before a planned stack may be applied; the problems of the files to change otherwise. Only a
+ * plan with changes is looked at (`show -json` costs a terraform run), which is every plan that could hurt:
+ *
+ * - no unapproved data loss. `prevent_destroy` refuses destroying a topic whose block is still there, but a topic
+ *   removed or renamed in a tenant file (or in the environment's `sharedTopics`) takes its block, and its
+ *   protection, with it. Plan review tells which deletions the model approves;
+ * - a tenant stack with no state yet (a new tenant) finds no topic under its prefix on its cluster.
+ */
+export function preApplyProblems(
+  stack: string,
+  plan: TfPlan,
+  ctx: ReviewContext,
+  model: Model,
+  liveTopics: TopicLister,
+): Problem[] {
+  const problems = reviewBlockerProblems(reviewPlans([{ stack, plan: redactPlan(plan) }], ctx));
+  const tenant = model.tenants.find((t) => t.id === stack);
+  if (tenant && stateResources(plan.prior_state ?? {}).length === 0) {
+    problems.push(...reusedTenantIdProblems(tenant, liveTopics(tenant.cluster)));
+  }
+  return problems;
+}
+
+/**
+ * Init and plan every selected stack, refuse if any plan would lose data nothing approves (or create a tenant
+ * over someone's retained topics), then apply the plans with changes, in dependency order, one at a time.
+ * Nothing is applied when anything is refused.
+ */
 export function deploy(opts: DeployOptions): StackDeployResult[] {
   const log = opts.log ?? (() => undefined);
   const all = synthesizedStacks(opts.outdir);
@@ -90,21 +129,42 @@ export function deploy(opts: DeployOptions): StackDeployResult[] {
   const unknown = (opts.stacks ?? []).filter((s) => !all.includes(s));
   if (unknown.length) {
     throw new ValidationError(
-      unknown.map((s) => ({ file: 'cdktf.out/manifest.json', path: '', code: 'unknown_stack', message: `no stack "${s}"; stacks are: ${all.join(', ')}` })),
+      unknown.map((s) => ({
+        file: 'cdktf.out/manifest.json',
+        path: '',
+        code: 'unknown_stack',
+        message: `no stack "${s}"; stacks are: ${all.join(', ')}`,
+      })),
     );
   }
   const selected = opts.stacks?.length ? all.filter((s) => opts.stacks!.includes(s)) : all;
-  return selected.map((stack) => {
+  const ctx = reviewContext(opts.model, opts.base);
+  const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
+
+  const problems: Problem[] = [];
+  const planned = selected.map((stack) => {
     const t0 = Date.now();
     const runner = new StackRunner(path.join(opts.outdir, 'stacks', stack), opts.cli, opts.secrets);
     log(`[${stack}] init`);
     runner.init();
     log(`[${stack}] plan`);
-    const outcome = runner.plan();
+    const outcome: PlanOutcome = runner.plan();
+    if (outcome === 'changes') {
+      problems.push(...preApplyProblems(stack, runner.showPlanJson() as TfPlan, ctx, opts.model, liveTopics));
+    }
+    return { stack, runner, outcome, planMs: Date.now() - t0 };
+  });
+  if (problems.length) {
+    for (const p of planned) fs.rmSync(path.join(p.runner.stackDir, 'plan.tfplan'), { force: true });
+    throw new ValidationError(problems);
+  }
+
+  return planned.map(({ stack, runner, outcome, planMs }) => {
+    const t0 = Date.now();
     if (outcome === 'changes') {
       log(`[${stack}] apply`);
       runner.apply();
     }
-    return { stack, outcome: outcome === 'changes' ? 'applied' : 'no-changes', durationMs: Date.now() - t0 };
+    return { stack, outcome: outcome === 'changes' ? 'applied' : 'no-changes', durationMs: planMs + Date.now() - t0 };
   });
 }

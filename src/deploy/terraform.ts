@@ -10,6 +10,22 @@ import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '
 /** Result of `plan -detailed-exitcode`. */
 export type PlanOutcome = 'no-changes' | 'changes';
 
+export interface StackRunnerOptions {
+  /**
+   * Plan only: every `scram_password_*` variable gets a placeholder instead of the tenant's password. Those
+   * variables only feed the provider's write-only `password_wo` (ephemeral, never stored, never compared; a
+   * credential changes when `password_wo_version` does), so the plan is the same with any value, and whoever
+   * plans needs no tenant password. The admin password is still real: the refresh reads the cluster with it.
+   * A plan-only runner refuses `apply` and `destroy`; Terraform itself wants ephemeral values again when a
+   * saved plan is applied, so a placeholder can never reach a cluster through a `.tfplan` either.
+   * @default false
+   */
+  readonly planOnly?: boolean;
+}
+
+/** What a plan-only runner feeds to `scram_password_*` variables. Not a secret, by design. */
+export const PLAN_ONLY_PASSWORD = 'plan-only-placeholder-never-applied';
+
 /**
  * Runs terraform/tofu in one synthesized stack directory (cdktf.out/stacks/<name>) the way `cdktf deploy
  * --skip-provider-lock` would, but offline-safe: our CLI config (mirror only), a shared plugin cache, and
@@ -17,15 +33,26 @@ export type PlanOutcome = 'no-changes' | 'changes';
  */
 export class StackRunner {
   readonly name: string;
+  readonly planOnly: boolean;
   private readonly secretsEnv: NodeJS.ProcessEnv;
 
   constructor(
     readonly stackDir: string,
     readonly cli: TerraformCli,
     secrets: SecretSource,
+    opts: StackRunnerOptions = {},
   ) {
     this.name = path.basename(stackDir);
-    this.secretsEnv = secretVariables(stackDir, secrets);
+    this.planOnly = opts.planOnly ?? false;
+    this.secretsEnv = secretVariables(stackDir, secrets, { planOnly: this.planOnly });
+  }
+
+  private refusePlanOnly(what: string): void {
+    if (this.planOnly) {
+      throw new EnvironmentError(
+        `stack "${this.name}": ${what} refused: this runner plans with placeholder SCRAM passwords and never changes a cluster`,
+      );
+    }
   }
 
   private tf(args: string[], okStatuses: number[] = [0]): { status: number; stdout: string; stderr: string } {
@@ -38,7 +65,9 @@ export class StackRunner {
     const status = res.status ?? 1;
     if (res.error || !okStatuses.includes(status)) {
       const out = `${res.stdout ?? ''}\n${res.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
-      throw new EnvironmentError(`stack "${this.name}": ${this.cli.flavour} ${args[0]} failed (exit ${status}):\n${out}`);
+      throw new EnvironmentError(
+        `stack "${this.name}": ${this.cli.flavour} ${args[0]} failed (exit ${status}):\n${out}`,
+      );
     }
     return { status, stdout: String(res.stdout), stderr: String(res.stderr) };
   }
@@ -49,7 +78,10 @@ export class StackRunner {
 
   /** Plan into `planFile` (relative to the stack dir). */
   plan(planFile = 'plan.tfplan', extra: string[] = []): PlanOutcome {
-    const { status } = this.tf(['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...extra], [0, 2]);
+    const { status } = this.tf(
+      ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...extra],
+      [0, 2],
+    );
     return status === 2 ? 'changes' : 'no-changes';
   }
 
@@ -59,10 +91,12 @@ export class StackRunner {
   }
 
   apply(planFile = 'plan.tfplan'): void {
+    this.refusePlanOnly('apply');
     this.tf(['apply', '-input=false', '-no-color', '-auto-approve', planFile]);
   }
 
   destroy(): void {
+    this.refusePlanOnly('destroy');
     this.tf(['destroy', '-input=false', '-no-color', '-auto-approve']);
   }
 
@@ -72,15 +106,27 @@ export class StackRunner {
   }
 }
 
-/** TF_VAR_* for every secret variable the synthesized stack declares, from the secret source. */
-export function secretVariables(stackDir: string, secrets: SecretSource): NodeJS.ProcessEnv {
+/**
+ * TF_VAR_* for every secret variable the synthesized stack declares, from the secret source. With `planOnly`,
+ * SCRAM passwords are placeholders and the secret source is asked for admin passwords only.
+ */
+export function secretVariables(
+  stackDir: string,
+  secrets: SecretSource,
+  opts: StackRunnerOptions = {},
+): NodeJS.ProcessEnv {
   const file = path.join(stackDir, 'cdk.tf.json');
   const stack = JSON.parse(fs.readFileSync(file, 'utf8')) as { variable?: Record<string, unknown> };
   const env: NodeJS.ProcessEnv = {};
   for (const name of Object.keys(stack.variable ?? {})) {
     const s = secretForVariable(name);
     if (!s) continue;
-    env[`TF_VAR_${name}`] = s.kind === 'admin' ? secrets.getOrCreate(secretNames.admin(s.cluster)) : secrets.getOrCreate(s.secret);
+    env[`TF_VAR_${name}`] =
+      s.kind === 'admin'
+        ? secrets.getOrCreate(secretNames.admin(s.cluster))
+        : opts.planOnly
+          ? PLAN_ONLY_PASSWORD
+          : secrets.getOrCreate(s.secret);
   }
   return env;
 }

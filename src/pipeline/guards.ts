@@ -4,6 +4,7 @@
  */
 import type { Problem } from '../errors';
 import type { LifecycleState } from '../model/types';
+import type { PlanReview } from './plan-review';
 import type { DeployedTopic, StateResource } from './terraform-json';
 
 /** A topic as declared, with where it is declared. */
@@ -106,4 +107,55 @@ export function removedTenantVerdict(removed: readonly RemovedTenant[]): Removal
     });
   }
   return { problems, allowed };
+}
+
+/** A tenant whose stack has no state yet: `deploy` or `plan` is about to create it. */
+export interface NewTenant {
+  readonly id: string;
+  /** `tenants/acme.yaml` */
+  readonly file: string;
+  readonly cluster: string;
+  /** `acme.` */
+  readonly topicPrefix: string;
+}
+
+/**
+ * A new tenant must not find topics under its prefix: they belong to someone else, typically a decommissioned
+ * tenant whose topics were retained (and forgotten by `decommission --finalize`). The new tenant's prefixed
+ * grants would reach their data, and Terraform would fail to create a declared one only after the grants exist.
+ * Every topic under the prefix counts, declared or not: with no state, none of them is the tenant's.
+ */
+export function reusedTenantIdProblems(tenant: NewTenant, liveTopics: readonly string[]): Problem[] {
+  const taken = liveTopics.filter((t) => t.startsWith(tenant.topicPrefix)).sort();
+  if (taken.length === 0) return [];
+  const shown = taken.length > 10 ? `${taken.slice(0, 10).join(', ')} and ${taken.length - 10} more` : taken.join(', ');
+  return [
+    {
+      file: tenant.file,
+      path: 'id',
+      code: 'tenant_id_reused',
+      message:
+        `topic${taken.length === 1 ? '' : 's'} ${shown} already exist${taken.length === 1 ? 's' : ''} on cluster ${tenant.cluster} ` +
+        `(retained by a decommissioned tenant?); the grants of a new tenant "${tenant.id}" on "${tenant.topicPrefix}" would reach their data. ` +
+        'choose another id or delete/adopt them explicitly',
+    },
+  ];
+}
+
+/**
+ * The blockers of a plan review as problems of the files that would have to change: unapproved data loss (a topic
+ * removed or renamed in a tenant file or in the environment's `sharedTopics`, or recreated) and failed plans.
+ * `deploy` refuses them; `prevent_destroy` cannot, because a removed block carries no lifecycle.
+ */
+export function reviewBlockerProblems(review: PlanReview): Problem[] {
+  return review.stacks.flatMap((s) =>
+    s.risks
+      .filter((r) => r.severity === 'blocker')
+      .map((r): Problem => ({
+        file: s.file ?? `tenants/${s.stack}.yaml`,
+        path: '',
+        code: r.code === 'data-loss' ? 'unapproved_data_loss' : r.code,
+        message: r.message.replace(/^DATA LOSS: /, ''),
+      })),
+  );
 }

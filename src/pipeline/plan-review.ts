@@ -631,7 +631,10 @@ function dataLossFix(kind: ChangeKind, ctx: StackContext | undefined, stack: str
       ? 'shared topics are never recreated by a plan; revert the change'
       : `revert the change, or set allowDataLoss: true on the topic in ${ctx.file} to approve recreating it`;
   }
-  return `restore the topic in ${ctx.file}; to delete it deliberately, first merge allowDataLoss: true on it, then remove it (plan-review --base <that revision> sees the approval)`;
+  if (ctx.kind === 'platform') {
+    return `restore it in ${ctx.file}: shared topics cannot be approved for deletion in a file (retire one by hand: terraform state rm, then delete it deliberately)`;
+  }
+  return `restore the topic in ${ctx.file}; to delete it deliberately, first merge and deploy allowDataLoss: true on it, then remove it: plan-review and deploy take the approval from --base <that revision>`;
 }
 
 function reviewCredential(

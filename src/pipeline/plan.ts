@@ -1,15 +1,18 @@
 /**
  * `kafka-tenancy plan`: synthesize, refuse what would destroy data before Terraform runs (removed tenant files,
- * partition decreases), then init and plan only the selected stacks. Each plan is saved as `<stack>.tfplan` and,
- * redacted, as `<stack>.plan.json` (the input of plan review).
+ * partition decreases, a new tenant over someone's retained topics), then init and plan only the selected stacks.
+ * Each plan is saved as `<stack>.tfplan` and, redacted, as `<stack>.plan.json` (the input of plan review).
  *
- * Secret variables are ephemeral, so Terraform keeps passwords out of `.tfplan` files; the files still stay on the
- * machine that plans (they are apply inputs). Only the redacted `.plan.json` and the review leave it.
+ * Planning needs no tenant password: the runners are plan-only, so SCRAM password variables get a placeholder
+ * (they only feed write-only attributes). The admin password is still needed to refresh. Secret variables are
+ * ephemeral, so Terraform keeps them out of `.tfplan` files; the files still stay on the machine that plans (they
+ * are apply inputs). Only the redacted `.plan.json` and the review leave it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError, type Problem } from '../errors';
 import { orphanedStacks, synthesizedStacks } from '../deploy/deploy';
+import { adminTopicLister, type TopicLister } from '../deploy/live-topics';
 import { StackRunner } from '../deploy/terraform';
 import type { TerraformCli } from '../local/toolchain';
 import { loadTenantFiles } from '../model';
@@ -17,7 +20,7 @@ import type { Model } from '../model/types';
 import type { SecretSource } from '../secrets';
 import { PLATFORM_STACK } from '../stacks/app';
 import { synthesize } from '../stacks/synth';
-import { partitionDecreaseProblems, type DeclaredTopic } from './guards';
+import { partitionDecreaseProblems, reusedTenantIdProblems, type DeclaredTopic } from './guards';
 import { currentState } from './state';
 import { changeKind } from './plan-review';
 import { deployedTopics, redactPlan, type TfPlan } from './terraform-json';
@@ -37,7 +40,10 @@ export interface PlanOptions {
   /** Removed tenants whose removal was judged fine (decommissioned): not refused as orphans. */
   readonly allowedRemovals?: readonly string[];
   readonly cli: TerraformCli;
+  /** Admin passwords only: SCRAM passwords are placeholders while planning. */
   readonly secrets: SecretSource;
+  /** Topics on a cluster, for the new-tenant check; @default - listed as the cluster's admin */
+  readonly liveTopics?: TopicLister;
   readonly log?: (msg: string) => void;
 }
 
@@ -131,8 +137,12 @@ export function planStacks(opts: PlanOptions): StackPlanResult[] {
 
   // Every guard runs for every selected stack before the first plan, so one run reports every problem.
   const runners = new Map(
-    selected.map((s) => [s, new StackRunner(path.join(opts.synthOut, 'stacks', s), opts.cli, opts.secrets)]),
+    selected.map((s) => [
+      s,
+      new StackRunner(path.join(opts.synthOut, 'stacks', s), opts.cli, opts.secrets, { planOnly: true }),
+    ]),
   );
+  const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
   const problems: Problem[] = [];
   for (const stack of selected) {
     const runner = runners.get(stack)!;
@@ -147,6 +157,8 @@ export function planStacks(opts: PlanOptions): StackPlanResult[] {
         deployedTopics(state),
       ),
     );
+    const tenant = opts.model.tenants.find((t) => t.id === stack);
+    if (tenant && state.length === 0) problems.push(...reusedTenantIdProblems(tenant, liveTopics(tenant.cluster)));
   }
   if (problems.length) throw new ValidationError(problems);
 

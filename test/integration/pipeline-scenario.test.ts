@@ -7,8 +7,10 @@
  *   2. raise a quota       → flagged as a delete + create window
  *   3. delete its file     → refused (validate --base, plan --affected, plan without --base)
  *   4. lower partitions    → refused before any plan
- *   5. decommission        → ordered teardown; the verification confirms nothing usable is left
- *   6. remove the file     → now allowed; --finalize forgets the retained topic, which stays, admin-only
+ *   5. remove a topic      → merged anyway: deploy refuses and deletes nothing; approved in the base, it goes
+ *   6. decommission        → ordered teardown; the verification confirms nothing usable is left
+ *   7. remove the file     → now allowed; --finalize forgets the retained topic, which stays, admin-only
+ *   8. reuse the id        → refused by plan and deploy: the retained topic would be the new tenant's
  *
  * The review Markdown (or refusal text) of each step is compared with test/golden/pipeline/ after replacing the
  * random suffix; `UPDATE_GOLDEN=1` rewrites the golden files.
@@ -22,6 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { main } from '../../src/cli/index';
+import { ValidationError } from '../../src/errors';
 import { deploy, orphanedStacks, synthesizedStacks } from '../../src/deploy/deploy';
 import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
 import { loadModel } from '../../src/model';
@@ -62,7 +65,14 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
   let platform: LocalPlatform;
 
   const tenantYaml = (
-    opts: { partitions?: number; producerByteRate?: number; lifecycle?: string; extra?: string } = {},
+    opts: {
+      partitions?: number;
+      producerByteRate?: number;
+      lifecycle?: string;
+      extra?: string;
+      /** A second topic, `audit`: declared, or declared with allowDataLoss. */
+      audit?: 'declared' | 'approved';
+    } = {},
   ) =>
     [
       `id: ${id}`,
@@ -76,6 +86,8 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
       '  - name: orders',
       `    partitions: ${opts.partitions ?? 6}`,
       ...(opts.extra?.includes('deleteDataOnDecommission') ? ['    allowDataLoss: true'] : []),
+      ...(opts.audit ? ['  - name: audit', '    partitions: 1'] : []),
+      ...(opts.audit === 'approved' ? ['    allowDataLoss: true'] : []),
       'applications:',
       '  - name: app',
       '    produces: [orders]',
@@ -151,6 +163,26 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     }
   };
   const planArgs = ['--root', root, '--out', plansDir, '--synth-out', synthOut];
+  const deployArgs = ['--root', root, '--out', synthOut];
+  /** Topics on the shared cluster and ACLs naming the tenant's principal, as the admin sees them. */
+  const onCluster = async () => {
+    const a = admin();
+    await a.connect();
+    try {
+      const topics = (await a.listTopics()).filter((t) => t.startsWith(`${id}.`)).sort();
+      const acls = await a.describeAcls({
+        resourceType: AclResourceTypes.ANY,
+        resourcePatternType: ResourcePatternTypes.ANY,
+        principal: `User:${id}.app`,
+        operation: AclOperationTypes.ANY,
+        permissionType: AclPermissionTypes.ANY,
+      });
+      return { topics, acls: acls.resources.length };
+    } finally {
+      await a.disconnect();
+    }
+  };
+  const stateAddresses = () => (readLocalState(platform.env, id) ?? []).map((r) => r.address).sort();
 
   /** Affected since main → plan those stacks → review (what the pull-request workflow does). */
   const prPipeline = (): { stacks: string[]; review: PlanReview; markdown: string } => {
@@ -229,17 +261,23 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     expect(summaryLine(review)).toBe('1 tenant added');
     expect(review.ok).toBe(true);
     golden('01-add-tenant.md', markdown);
+    // Planning needs no tenant password: the plan used a placeholder, so the new tenant's password does not even
+    // exist yet (deploy creates it).
+    expect(platform.secrets.get(`scram/${id}.app`)).toBeUndefined();
     // No secret in what leaves the machine (boolean asserts, so a failure does not print the secret either).
     const planJson = fs.readFileSync(path.join(plansDir, `${id}.plan.json`), 'utf8');
-    const secrets = [platform.secrets.get('admin/shared')!, platform.secrets.get(`scram/${id}.app`)!];
-    expect(secrets.every(Boolean)).toBe(true);
-    expect(secrets.some((x) => planJson.includes(x) || markdown.includes(x))).toBe(false);
+    const adminPassword = platform.secrets.get('admin/shared')!;
+    expect(Boolean(adminPassword)).toBe(true);
+    expect(planJson.includes(adminPassword) || markdown.includes(adminPassword)).toBe(false);
     // Secret variables are ephemeral: terraform keeps them out of the saved plan altogether.
     const planVariables = Object.keys((JSON.parse(planJson) as { variables?: object }).variables ?? {});
     expect(planVariables.filter((v) => v.includes('password') && !v.endsWith('_version'))).toEqual([]);
     merge('add-tenant');
     const deployed = await timed('1 deploy', () => deployStacks([id]));
     expect(deployed.map((d) => d.outcome)).toEqual(['applied']);
+    const password = platform.secrets.get(`scram/${id}.app`)!;
+    expect(Boolean(password)).toBe(true);
+    expect(planJson.includes(password) || markdown.includes(password)).toBe(false);
   });
 
   it('2. raising a quota is flagged as a delete + create window', async () => {
@@ -281,7 +319,43 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     abandon('lower-partitions');
   });
 
-  it('5. decommissioning tears down access, credentials and quotas in order, keeps the topic, and verifies', async () => {
+  it('5. a removed topic merged anyway: deploy refuses and deletes nothing; approved in the base, it goes', async () => {
+    openPr('add-topic', () => write(file, tenantYaml({ producerByteRate: 2097152, audit: 'declared' })));
+    merge('add-topic');
+    await timed('5 deploy topic', () => deployStacks([id]));
+    expect((await onCluster()).topics).toEqual([`${id}.audit`, `${id}.orders`]);
+
+    // The review blocks it; someone merges it anyway. The topic's block is gone, and prevent_destroy with it.
+    openPr('remove-topic', () => write(file, tenantYaml({ producerByteRate: 2097152 })));
+    const { review } = prPipeline();
+    expect(review.blockers.map((b) => `${b.code} ${b.subject}`)).toEqual([`data-loss ${id}.audit`]);
+    merge('remove-topic');
+    const stateBefore = stateAddresses();
+    const refused = await timed('5 refused deploy', () => cli('deploy', ...deployArgs, id));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `${file}: topic ${id}.audit is deleted (no longer declared in ${file}) and nothing approves it. restore the topic in ${file}`,
+    );
+    golden('05-remove-topic.txt', problemLines(refused.stderr));
+    // The library refuses the same way, and nothing was destroyed (nor applied at all).
+    expect(() => deployStacks([id])).toThrow(ValidationError);
+    expect(stateAddresses()).toEqual(stateBefore);
+    expect((await onCluster()).topics).toEqual([`${id}.audit`, `${id}.orders`]);
+
+    // Restore it on main, then delete it deliberately: approve, deploy, remove, deploy with --base.
+    git('revert', '--no-edit', 'HEAD');
+    openPr('approve-audit', () => write(file, tenantYaml({ producerByteRate: 2097152, audit: 'approved' })));
+    merge('approve-audit');
+    expect((await cli('deploy', ...deployArgs, id)).code).toBe(0);
+    openPr('delete-audit', () => write(file, tenantYaml({ producerByteRate: 2097152 })));
+    merge('delete-audit');
+    const approved = await timed('5 approved deploy', () => cli('deploy', ...deployArgs, '--base', 'HEAD~1', id));
+    expect(approved.stderr).not.toContain('problem(s)');
+    expect(approved.code).toBe(0);
+    expect((await onCluster()).topics).toEqual([`${id}.orders`]);
+  });
+
+  it('6. decommissioning tears down access, credentials and quotas in order, keeps the topic, and verifies', async () => {
     // Negative control: while the tenant is live, the verification must fail.
     const live = await verifyDecommissioned({
       env: platform.env,
@@ -297,14 +371,14 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     ]);
 
     openPr('decommission', () => write(file, tenantYaml({ producerByteRate: 2097152, lifecycle: 'decommissioning' })));
-    const { stacks, review, markdown } = await timed('5 plan+review', prPipeline);
+    const { stacks, review, markdown } = await timed('6 plan+review', prPipeline);
     expect(stacks).toEqual([id]);
     expect(review.ok).toBe(true);
     expect(review.stacks[0].status).toBe('decommissioning');
-    golden('05-decommission.md', markdown);
+    golden('06-decommission.md', markdown);
     merge('decommission');
 
-    const res = await timed('5 decommission', () =>
+    const res = await timed('6 decommission', () =>
       decommission({ model: model(), tenantId: id, synthOut, plansDir, cli: platform.cli, secrets: platform.secrets }),
     );
     expect(res.phases.map((p) => `${p.name}:${p.targets.length}`)).toEqual(['access:4', 'credentials:1', 'quotas:1']);
@@ -334,7 +408,7 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     expect(kafkaErrorType(err)).toBe('SASL_AUTHENTICATION_FAILED');
   });
 
-  it('6. removing the file after the decommission is allowed; --finalize forgets the retained topic, which stays', async () => {
+  it('7. removing the file after the decommission is allowed; --finalize forgets the retained topic, which stays', async () => {
     openPr('remove-file', () => fs.rmSync(path.join(root, file)));
     const affected = computeAffected({ root, base: 'main', env: 'local' });
     expect(affected.removal.problems).toEqual([]);
@@ -348,7 +422,7 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     synthesize(m, synthOut);
     expect(orphanedStacks(m, synthesizedStacks(synthOut))).toEqual([id]);
     merge('remove-file');
-    const fin = await timed('6 finalize', () =>
+    const fin = await timed('7 finalize', () =>
       finalizeDecommission({ model: model(), tenantId: id, synthOut, cli: platform.cli, secrets: platform.secrets }),
     );
     expect(fin).toEqual({ tenant: id, forgotten: [`${id}.orders`], fileStillPresent: false });
@@ -359,5 +433,21 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     const topics = await a.listTopics();
     await a.disconnect();
     expect(topics).toContain(`${id}.orders`);
+  });
+  it("8. re-adding the id after the finalize is refused by plan and deploy: the retained topic would be the new tenant's", async () => {
+    openPr('reuse-id', () => write(file, tenantYaml()));
+    const expected = `${file}: id: topic ${id}.orders already exists on cluster shared (retained by a decommissioned tenant?)`;
+    const planned = await timed('8 refused plan', () => cli('plan', '--affected', '--base', 'main', ...planArgs));
+    expect(planned.code).toBe(1);
+    expect(planned.stderr).toContain(expected);
+    expect(planned.stderr).toContain('choose another id or delete/adopt them explicitly');
+    golden('08-reuse-id.txt', problemLines(planned.stderr));
+    merge('reuse-id');
+    const refused = await timed('8 refused deploy', () => cli('deploy', ...deployArgs, id));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(expected);
+    // Nothing was created: no state, no grant for the would-be tenant; the retained topic is untouched.
+    expect(readLocalState(platform.env, id)).toEqual([]);
+    expect(await onCluster()).toEqual({ topics: [`${id}.orders`], acls: 0 });
   });
 });

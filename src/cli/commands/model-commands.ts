@@ -9,22 +9,34 @@ import { readyToolchain } from '../../deploy/terraform';
 import { secretSourceFor } from '../../secrets';
 import { checkRemovedTenants, refuseRemovedTenants } from '../../pipeline/affected';
 import { diag, table } from '../output';
+import { baseModel, tenantsDirOf } from './project-options';
 
 export interface ModelOptions {
   readonly env: string;
   /** As typed by the user (relative to the current directory); @default - `tenants/` in the project */
   readonly tenantsDir?: string;
+  /** Project root holding environments/ and tenants/; @default - this checkout */
+  readonly root?: string;
 }
 
 export function withModelOptions(cmd: Command): Command {
   return cmd
     .option('--env <name>', 'environment (environments/<name>.yaml)', process.env.KAFKA_TENANCY_ENV ?? 'local')
-    .option('--tenants-dir <dir>', 'folder of tenant files (default: tenants/ of the project)');
+    .option('--tenants-dir <dir>', 'folder of tenant files (default: tenants/ of the project)')
+    .option(
+      '--root <dir>',
+      "project root holding environments/ and the tenants folder (state and secrets stay under this checkout's .local unless KAFKA_TENANCY_STATE_DIR / KAFKA_TENANCY_LOCAL_DIR say otherwise)",
+    );
 }
 
+const rootOf = (o: ModelOptions) => path.resolve(o.root ?? projectRoot());
+
 export function modelFrom(o: ModelOptions): Model {
-  return loadModel({ env: o.env, tenantsDir: o.tenantsDir ? path.resolve(o.tenantsDir) : undefined });
+  return loadModel({ env: o.env, root: rootOf(o), tenantsDir: o.tenantsDir ? path.resolve(o.tenantsDir) : undefined });
 }
+
+/** The tenants folder relative to the project root. */
+const tenantsDirIn = (o: ModelOptions) => tenantsDirOf({ env: o.env, tenantsDir: o.tenantsDir, root: rootOf(o) });
 
 export function defaultOutdir(): string {
   return path.join(projectRoot(), 'cdktf.out');
@@ -34,13 +46,15 @@ export function validateCommand(): Command {
   return withModelOptions(
     new Command('validate')
       .description('check every tenant file and the environment; prints every problem at once (exit 1 if any)')
-      .addHelpText('before', 'Example:\n  kafka-tenancy validate --env local\n  kafka-tenancy validate --base origin/main   # also refuses removed tenant files\n')
+      .addHelpText(
+        'before',
+        'Example:\n  kafka-tenancy validate --env local\n  kafka-tenancy validate --base origin/main   # also refuses removed tenant files\n',
+      )
       .option('--base <ref>', 'git ref: refuse tenant files removed since then unless they were decommissioned'),
   ).action((o: ModelOptions & { base?: string }) => {
     const model = modelFrom(o);
     if (o.base) {
-      const tenantsDir = o.tenantsDir ? path.relative(projectRoot(), path.resolve(o.tenantsDir)) : 'tenants';
-      refuseRemovedTenants(checkRemovedTenants({ root: projectRoot(), base: o.base, model, tenantsDir }));
+      refuseRemovedTenants(checkRemovedTenants({ root: rootOf(o), base: o.base, model, tenantsDir: tenantsDirIn(o) }));
     }
     diag(`${model.tenants.length} tenant(s) valid for environment "${model.env.name}"`);
   });
@@ -58,13 +72,17 @@ export function schemaCommand(): Command {
 export function synthCommand(): Command {
   return withModelOptions(
     new Command('synth')
-      .description('validate, then synthesize one stack per tenant plus the platform stack (no Kafka or Terraform needed)')
+      .description(
+        'validate, then synthesize one stack per tenant plus the platform stack (no Kafka or Terraform needed)',
+      )
       .addHelpText('before', 'Example:\n  kafka-tenancy synth --out cdktf.out\n')
       .option('--out <dir>', 'output folder', defaultOutdir()),
   ).action((o: ModelOptions & { out: string }) => {
     const model = modelFrom(o);
     const res = synthesize(model, path.resolve(o.out));
-    diag(`synthesized ${res.stacks.length} stacks into ${res.outdir} in ${res.durationMs} ms: ${res.stacks.join(', ')}`);
+    diag(
+      `synthesized ${res.stacks.length} stacks into ${res.outdir} in ${res.durationMs} ms: ${res.stacks.join(', ')}`,
+    );
   });
 }
 
@@ -72,19 +90,44 @@ export function deployCommand(): Command {
   return withModelOptions(
     new Command('deploy')
       .argument('[stacks...]', 'stacks to deploy (default: all, platform first)')
-      .description('synthesize, then init/plan/apply stacks with the local toolchain (provider mirror, no registry)')
-      .addHelpText('before', 'Example:\n  kafka-tenancy deploy            # everything\n  kafka-tenancy deploy acme globex\n')
-      .option('--out <dir>', 'synth output folder', defaultOutdir()),
-  ).action((stacks: string[], o: ModelOptions & { out: string }) => {
+      .description(
+        'synthesize, then init/plan/apply stacks with the local toolchain (provider mirror, no registry); refuses, before applying anything, a plan that deletes a topic nothing approves and a new tenant whose topic prefix already holds topics',
+      )
+      .addHelpText(
+        'before',
+        'Example:\n  kafka-tenancy deploy            # everything\n  kafka-tenancy deploy acme globex\n  kafka-tenancy deploy --base HEAD~1 acme   # after a merge: approvals of removed topics, removed tenant files\n',
+      )
+      .option('--out <dir>', 'synth output folder', defaultOutdir())
+      .option(
+        '--base <ref>',
+        'git ref deployed before: refuses tenant files removed since then unless decommissioned (any state backend), and lets a topic removed since then go when that revision said allowDataLoss: true on it',
+      ),
+  ).action((stacks: string[], o: ModelOptions & { out: string; base?: string }) => {
     const model = modelFrom(o);
+    let base: Model | undefined;
+    if (o.base) {
+      const root = rootOf(o);
+      refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirIn(o) }));
+      base = baseModel({ env: o.env, tenantsDir: o.tenantsDir, root }, o.base);
+    }
     const synth = synthesize(model, path.resolve(o.out));
     const cli = readyToolchain(diag);
     const t0 = Date.now();
-    const results = deploy({ model, outdir: synth.outdir, stacks, cli, secrets: secretSourceFor(model.env), log: diag });
+    const results = deploy({
+      model,
+      base,
+      outdir: synth.outdir,
+      stacks,
+      cli,
+      secrets: secretSourceFor(model.env),
+      log: diag,
+    });
     const t = table(['stack', 'outcome', 'seconds']);
     results.forEach((r) => t.push([r.stack, r.outcome, (r.durationMs / 1000).toFixed(1)]));
     process.stdout.write(t.toString() + '\n');
-    diag(`deployed ${results.length} stack(s) with ${cli.flavour} ${cli.version} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    diag(
+      `deployed ${results.length} stack(s) with ${cli.flavour} ${cli.version} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     process.stdout.write(fleetSummary(model, stacks) + '\n');
   });
 }

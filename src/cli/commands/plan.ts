@@ -21,7 +21,7 @@ export function planCommand(): Command {
     new Command('plan')
       .argument('[stacks...]', 'stacks to plan (default: all, or the affected ones with --affected)')
       .description(
-        'synthesize, refuse data-destroying changes (removed tenant files, partition decreases), then init and plan the stacks; saves <stack>.tfplan and the redacted <stack>.plan.json',
+        'synthesize, refuse data-destroying changes (removed tenant files, partition decreases, a new tenant whose prefix already holds topics), then init and plan the stacks with placeholder SCRAM passwords (only admin passwords are needed); saves <stack>.tfplan and the redacted <stack>.plan.json',
       )
       .addHelpText(
         'before',

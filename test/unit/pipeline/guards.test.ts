@@ -1,5 +1,13 @@
 import { ResourcePatternTypes } from 'kafkajs';
-import { partitionDecreaseProblems, removedTenantVerdict, type DeclaredTopic } from '../../../src/pipeline/guards';
+import {
+  partitionDecreaseProblems,
+  removedTenantVerdict,
+  reusedTenantIdProblems,
+  reviewBlockerProblems,
+  type DeclaredTopic,
+} from '../../../src/pipeline/guards';
+import { reviewPlans, type StackContext } from '../../../src/pipeline/plan-review';
+import type { TfPlan } from '../../../src/pipeline/terraform-json';
 import { planPhases } from '../../../src/pipeline/decommission';
 import { patternReaches } from '../../../src/pipeline/decommission-check';
 import { formatProblem } from '../../../src/errors';
@@ -68,6 +76,59 @@ describe('removed tenant verdict', () => {
     ]);
     expect(v.problems.map((p) => `${p.file} ${p.code}`)).toEqual(['tenants/acme.yaml decommission_incomplete']);
     expect(v.allowed).toEqual([{ id: 'beta', retainedTopics: ['acme.orders'] }]);
+  });
+});
+
+describe('reused tenant id guard', () => {
+  const acme = { id: 'acme', file: 'tenants/acme.yaml', cluster: 'shared', topicPrefix: 'acme.' };
+
+  it('refuses a new tenant whose prefix holds topics, declared or not, with the file, the id and the way out', () => {
+    expect(
+      reusedTenantIdProblems(acme, ['acme.orders', 'acme.invoices', 'acme-eu.orders', 'acmeorders']).map(formatProblem),
+    ).toEqual([
+      'tenants/acme.yaml: id: topics acme.invoices, acme.orders already exist on cluster shared (retained by a decommissioned tenant?); ' +
+        'the grants of a new tenant "acme" on "acme." would reach their data. choose another id or delete/adopt them explicitly',
+    ]);
+  });
+
+  it('lets a free prefix through and shortens a long list', () => {
+    expect(reusedTenantIdProblems(acme, ['acme-eu.orders', 'shared.orders.placed'])).toEqual([]);
+    const many = Array.from({ length: 12 }, (_, i) => `acme.t${String(i).padStart(2, '0')}`);
+    expect(reusedTenantIdProblems(acme, many)[0].message).toContain('acme.t09 and 2 more already exist');
+  });
+});
+
+describe('plan review blockers as problems (what deploy refuses)', () => {
+  const removal: TfPlan = {
+    resource_changes: [
+      {
+        address: 'kafka_topic.t',
+        type: 'kafka_topic',
+        name: 't',
+        change: { actions: ['delete'], before: { name: 'shared.audit', partitions: 3 }, after: null },
+      },
+    ],
+  };
+  const platform: StackContext = {
+    stack: 'platform',
+    kind: 'platform',
+    file: 'environments/local.yaml',
+    lifecycle: 'active',
+    deleteData: false,
+    topics: {},
+  };
+
+  it('names the environment file for a shared topic removed from sharedTopics, and never offers allowDataLoss', () => {
+    const review = reviewPlans([{ stack: 'platform', plan: removal }], { stacks: { platform } });
+    expect(reviewBlockerProblems(review).map(formatProblem)).toEqual([
+      'environments/local.yaml: topic shared.audit is deleted (no longer declared in environments/local.yaml) and nothing approves it. ' +
+        'restore it in environments/local.yaml: shared topics cannot be approved for deletion in a file (retire one by hand: terraform state rm, then delete it deliberately)',
+    ]);
+  });
+
+  it('is empty when nothing blocks', () => {
+    const review = reviewPlans([{ stack: 'platform', plan: { resource_changes: [] } }], { stacks: { platform } });
+    expect(reviewBlockerProblems(review)).toEqual([]);
   });
 });
 

@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EnvironmentError } from '../../../src/errors';
+import { PLAN_ONLY_PASSWORD, secretVariables, StackRunner } from '../../../src/deploy/terraform';
+import type { TerraformCli } from '../../../src/local/toolchain';
+import type { SecretSource } from '../../../src/secrets';
+
+describe('plan-only stack runner', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-runner-test-'));
+  const stackDir = path.join(dir, 'acme');
+  const asked: string[] = [];
+  /** Holds only the admin password, like the pull-request job. */
+  const adminOnly: SecretSource = {
+    get: (n) => (n === 'admin/shared' ? 'admin-secret' : undefined),
+    getOrCreate: (n) => {
+      asked.push(n);
+      if (n !== 'admin/shared') throw new EnvironmentError(`secret "${n}" is missing`);
+      return 'admin-secret';
+    },
+  };
+  const all: SecretSource = { get: (n) => `secret-of-${n}`, getOrCreate: (n) => `secret-of-${n}` };
+
+  beforeAll(() => {
+    fs.mkdirSync(stackDir);
+    const variable = {
+      admin_password_shared: { ephemeral: true, sensitive: true },
+      scram_password_acme__app: { ephemeral: true, sensitive: true },
+      scram_password_acme__app_version: { default: '1' },
+    };
+    fs.writeFileSync(path.join(stackDir, 'cdk.tf.json'), JSON.stringify({ variable }));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('feeds placeholders for SCRAM passwords and asks the secret source for the admin password only', () => {
+    asked.length = 0;
+    expect(secretVariables(stackDir, adminOnly, { planOnly: true })).toEqual({
+      TF_VAR_admin_password_shared: 'admin-secret',
+      TF_VAR_scram_password_acme__app: PLAN_ONLY_PASSWORD,
+    });
+    expect(asked).toEqual(['admin/shared']);
+  });
+
+  it('feeds the real passwords otherwise (deploy), and fails without them', () => {
+    expect(secretVariables(stackDir, all)).toEqual({
+      TF_VAR_admin_password_shared: 'secret-of-admin/shared',
+      TF_VAR_scram_password_acme__app: 'secret-of-scram/acme.app',
+    });
+    expect(() => secretVariables(stackDir, adminOnly)).toThrow('secret "scram/acme.app" is missing');
+  });
+
+  it('refuses apply and destroy without running terraform', () => {
+    const cli: TerraformCli = { bin: path.join(dir, 'no-such-terraform'), flavour: 'terraform', version: '1.11.4' };
+    const runner = new StackRunner(stackDir, cli, adminOnly, { planOnly: true });
+    expect(() => runner.apply()).toThrow(/apply refused: this runner plans with placeholder SCRAM passwords/);
+    expect(() => runner.destroy()).toThrow(/destroy refused/);
+  });
+});
