@@ -31,16 +31,51 @@ export function kafkaClient(brokers: readonly string[], creds: ClientCredentials
   });
 }
 
-/** kafkajs error → its Kafka error type (e.g. TOPIC_AUTHORIZATION_FAILED), walking `cause`/`originalError`. */
+/**
+ * What `kafkaErrorType` returns for an error kafkajs raised during the SASL exchange that is NOT the broker refusing
+ * the credentials: a timeout, a dropped connection, an unsupported mechanism, a bad server signature. It is not a
+ * Kafka error code, so a probe that gets it has no answer (the verification reports `error`, never a pass).
+ */
+export const SASL_ERROR = 'SASL_ERROR';
+
+/**
+ * The broker's answer to a SCRAM login with unknown or wrong credentials (Kafka's SaslServerAuthenticator sends the
+ * same text for both, so a client cannot tell which). kafkajs 2.2.4 (`src/broker/saslAuthenticator/scram.js`) wraps
+ * it, like every other error of the exchange, as `KafkaJSSASLAuthenticationError("SASL SCRAM SHA512 authentication
+ * failed: <message>")` and keeps nothing else; the message is the only evidence of what happened.
+ */
+const INVALID_CREDENTIALS =
+  /: Authentication failed during (re)?authentication due to invalid credentials with SASL mechanism SCRAM-SHA-(256|512)$/;
+
+/** True if a `KafkaJSSASLAuthenticationError` carries the broker's invalid-credentials answer. */
+export function isCredentialRejection(message: string): boolean {
+  return INVALID_CREDENTIALS.test(message);
+}
+
+/**
+ * kafkajs error → its Kafka error type (e.g. TOPIC_AUTHORIZATION_FAILED), walking `cause`/`originalError`.
+ * `SASL_AUTHENTICATION_FAILED` only for the broker's invalid-credentials answer; any other failure during the SASL
+ * exchange is `SASL_ERROR`.
+ */
 export function kafkaErrorType(err: unknown): string {
   const seen = new Set<unknown>();
   let e: unknown = err;
   while (e && typeof e === 'object' && !seen.has(e)) {
     seen.add(e);
-    const o = e as { type?: string; name?: string; originalError?: unknown; cause?: unknown; errors?: unknown[] };
+    const o = e as {
+      type?: string;
+      name?: string;
+      message?: unknown;
+      originalError?: unknown;
+      cause?: unknown;
+      errors?: unknown[];
+    };
     if (typeof o.type === 'string' && o.type) return o.type;
-    // kafkajs surfaces a broker's SaslAuthenticate error 58 as its own error class without a `type`.
-    if (o.name === 'KafkaJSSASLAuthenticationError') return 'SASL_AUTHENTICATION_FAILED';
+    // kafkajs wraps everything that goes wrong during the SCRAM exchange in this class, without a `type` and
+    // without the original error: only the broker's own refusal, recognisable by its message, is an answer.
+    if (o.name === 'KafkaJSSASLAuthenticationError') {
+      return isCredentialRejection(String(o.message ?? '')) ? 'SASL_AUTHENTICATION_FAILED' : SASL_ERROR;
+    }
     if (Array.isArray(o.errors) && o.errors.length) {
       const inner = kafkaErrorType(o.errors[0]);
       if (inner !== 'UNKNOWN') return inner;

@@ -11,8 +11,8 @@ import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatter
 import { adminCredentials } from '../local/cluster';
 import { kafkaClient, kafkaErrorType } from '../kafka/client';
 import type { Environment } from '../model/environment';
-import { randomPassword, type SecretSource } from '../secrets';
-import type { TenantModel } from '../model/types';
+import type { SecretSource } from '../secrets';
+import type { PrincipalModel, TenantModel } from '../model/types';
 import type { StateResource } from './terraform-json';
 
 export interface Check {
@@ -36,31 +36,50 @@ export function patternReaches(patternType: ResourcePatternTypes, name: string, 
   return false;
 }
 
+/**
+ * A login with the principal's last password must be refused by the broker (SASL_AUTHENTICATION_FAILED, the
+ * broker's invalid-credentials answer). Without a stored password nothing can be proven: a random password is
+ * refused whether or not the credential still exists. A login that fails otherwise (timeout, dropped connection,
+ * SASL_ERROR) proves nothing either.
+ */
+export async function loginRefused(
+  brokers: readonly string[],
+  p: Pick<PrincipalModel, 'username' | 'secretName'>,
+  stored: string | undefined,
+): Promise<Check> {
+  const name = `${p.username} cannot authenticate`;
+  if (!stored) {
+    return {
+      name,
+      ok: false,
+      detail: `no stored password (secret "${p.secretName}"): cannot prove the credential is gone`,
+    };
+  }
+  const admin = kafkaClient(brokers, { username: p.username, password: stored }, { retries: 0 }).admin();
+  const err = await admin.connect().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  await admin.disconnect().catch(() => undefined);
+  const type = err ? kafkaErrorType(err) : 'connected';
+  const ok = type === 'SASL_AUTHENTICATION_FAILED';
+  const why = err && !ok ? ` (${String((err as Error).message ?? err).split('\n')[0]})` : '';
+  return {
+    name,
+    ok,
+    detail: ok
+      ? 'login with its last password refused: SASL_AUTHENTICATION_FAILED'
+      : `expected SASL_AUTHENTICATION_FAILED, got ${type}${why}`,
+  };
+}
+
 export async function verifyDecommissioned(opts: DecommissionCheckOptions): Promise<Check[]> {
   const { tenant, env, secrets } = opts;
   const brokers = env.clusters[tenant.cluster].bootstrapServers;
   const retained = tenant.deleteData ? [] : tenant.topics.map((t) => t.name).sort();
   const checks: Check[] = [];
 
-  for (const p of tenant.principals) {
-    const stored = secrets.get(p.secretName);
-    const client = kafkaClient(brokers, { username: p.username, password: stored ?? randomPassword() }, { retries: 0 });
-    const admin = client.admin();
-    const err = await admin.connect().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    await admin.disconnect().catch(() => undefined);
-    const type = err ? kafkaErrorType(err) : 'connected';
-    checks.push({
-      name: `${p.username} cannot authenticate`,
-      ok: type === 'SASL_AUTHENTICATION_FAILED',
-      detail:
-        type === 'SASL_AUTHENTICATION_FAILED'
-          ? `login with ${stored ? 'its last password' : 'a random password (no stored password)'} refused: SASL_AUTHENTICATION_FAILED`
-          : `expected SASL_AUTHENTICATION_FAILED, got ${type}`,
-    });
-  }
+  for (const p of tenant.principals) checks.push(await loginRefused(brokers, p, secrets.get(p.secretName)));
 
   const admin = kafkaClient(brokers, adminCredentials(secrets, tenant.cluster), { retries: 2 }).admin();
   await admin.connect();

@@ -72,6 +72,19 @@ export class VerifyContext {
     this.keyProvider = keyProvider ?? LocalKeyring.inMemory(model.tenants.filter((t) => t.encryption).map((t) => t.id));
   }
 
+  /**
+   * The header every record the run writes carries (`kafka-tenancy-verify: <run id>`), so platform consumers and
+   * tenant applications can skip them (docs/verification.md, "What a run writes").
+   */
+  markHeaders(): { [VERIFY_MARK]: string } {
+    return { [VERIFY_MARK]: this.runId };
+  }
+
+  /** Live partition count of a topic from the admin snapshot, undefined if the topic does not exist. */
+  async livePartitions(cluster: string, topic: string): Promise<number | undefined> {
+    return (await this.snapshot(cluster)).topics.get(topic)?.partitions;
+  }
+
   /** Every tenant application and platform consumer, with the cluster it lives on. */
   actors(): Actor[] {
     return [

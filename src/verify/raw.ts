@@ -13,7 +13,7 @@
  * this file and typed by the interfaces below.
  */
 import { AssignerProtocol, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
-import { type ClientCredentials, type ClientOptions, kafkaClient, kafkaErrorType } from '../kafka/client';
+import { type ClientCredentials, type ClientOptions, SASL_ERROR, kafkaClient, kafkaErrorType } from '../kafka/client';
 
 interface InternalMessage {
   readonly key?: Buffer | string | null;
@@ -117,9 +117,10 @@ const READ_COMMITTED = 1;
 export type Answer = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly error: string };
 
 /** True for a Kafka error type (`TOPIC_AUTHORIZATION_FAILED`): an answer. Anything else (a connection error,
- * a timeout, a missing secret) means the question was never answered. */
+ * a timeout, a missing secret, a SASL exchange that broke off: `SASL_ERROR`) means the question was never
+ * answered. */
 export function isKafkaErrorType(type: string): boolean {
-  return /^[A-Z][A-Z0-9_]+$/.test(type) && type !== 'UNKNOWN';
+  return /^[A-Z][A-Z0-9_]+$/.test(type) && type !== 'UNKNOWN' && type !== SASL_ERROR;
 }
 
 /**
@@ -147,7 +148,10 @@ export class RawSession {
     private readonly broker: InternalBroker,
   ) {}
 
-  /** Connect and authenticate. Rejects with the kafkajs error (SASL_AUTHENTICATION_FAILED for bad credentials). */
+  /**
+   * Connect and authenticate. Rejects with the kafkajs error: `kafkaErrorType` gives SASL_AUTHENTICATION_FAILED only
+   * for the broker's invalid-credentials answer, SASL_ERROR for anything else that broke the SASL exchange.
+   */
   static async open(
     brokers: readonly string[],
     creds: ClientCredentials,

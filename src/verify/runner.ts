@@ -10,7 +10,7 @@ import type { KeyProvider } from '../sdk';
 import { type SecretSource, secretSourceFor } from '../secrets';
 import { conformanceChecks, unownedTopics } from './checks/conformance';
 import { dedicatedTierChecks } from './checks/dedicated-tier';
-import { negativePairChecks, negativePrincipalChecks } from './checks/negative';
+import { existenceOracleNotes, negativePairChecks, negativePrincipalChecks } from './checks/negative';
 import { positiveChecks } from './checks/positive';
 import { type QuotaOptions, quotaChecks } from './checks/quota';
 import { sharedTierChecks } from './checks/shared-tier';
@@ -169,6 +169,7 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
   for (const a of everyone) byOwner.set(a.owner, [...(byOwner.get(a.owner) ?? []), a]);
   const { pairs, note: pairNote } = crossTenantPairs(model, scope, seed, options);
   const notes: string[] = [pairNote];
+  if (!options.categories || options.categories.includes('negative')) notes.push(...existenceOracleNotes(ctx, pairs));
 
   const phases: Array<{ name: string; plan: () => Promise<Check[]> }> = [
     { name: 'conformance', plan: async () => wanted(conformanceChecks(ctx, scope, scoped)) },

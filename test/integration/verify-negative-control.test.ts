@@ -8,8 +8,11 @@
  * clusters broken for the other engineers' tests.
  */
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type Admin } from 'kafkajs';
+import { adminCredentials } from '../../src/local/cluster';
 import type { Model } from '../../src/model/types';
 import { type VerificationReport, runVerification } from '../../src/verify';
+import { VERIFY_MARK } from '../../src/verify/context';
+import { RawSession } from '../../src/verify/raw';
 import { type LocalPlatform, requireLocalPlatform, suffix } from './support';
 import { ConfigCommand, ensureFleetDeployed } from './verify-support';
 
@@ -30,6 +33,8 @@ interface Mutation {
   readonly mustFail: ReadonlyArray<string | RegExp>;
   /** Other checks the mistake may also (legitimately) fail. Anything else failing is a defect of the suite. */
   readonly mayFail?: readonly RegExp[];
+  /** More to assert about the failing run (while the mistake is in place). */
+  readonly alsoExpect?: (broken: VerificationReport) => Promise<void>;
 }
 
 /** One mistake: its name and `verify --tenants` scope are known up front; the rest is built once the model is loaded. */
@@ -47,6 +52,7 @@ const PREFIXED = ResourcePatternTypes.PREFIXED;
 const LITERAL = ResourcePatternTypes.LITERAL;
 const READ = AclOperationTypes.READ;
 const DESCRIBE = AclOperationTypes.DESCRIBE;
+const WRITE = AclOperationTypes.WRITE;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -205,6 +211,63 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
       },
     },
     {
+      name: "WRITE on another tenant's topics (the produce probe must fail without writing anything)",
+      scope: ['globex'],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:globex.api',
+          resourceType: TOPIC,
+          patternType: PREFIXED,
+          resourceName: 'acme.',
+          operation: WRITE,
+        };
+        const ends = new Map<string, string>();
+        const endOffsets = async () => {
+          const a = await admin(shared());
+          const out = new Map<string, string>();
+          for (const t of tenant('acme').topics.map((x) => x.name)) {
+            for (const p of await a.fetchTopicOffsets(t)) out.set(`${t}/${p.partition}`, p.high);
+          }
+          return out;
+        };
+        return {
+          apply: async () => {
+            await addAcl(shared(), s);
+            for (const [k, v] of await endOffsets()) ends.set(k, v);
+          },
+          undo: () => removeAcl(shared(), s),
+          mustFail: [
+            'negative.produce:globex.api->acme',
+            'negative.metadata-leak:globex.api',
+            'conformance.acls:globex.api',
+          ],
+          // WRITE implies DESCRIBE: metadata, offsets and a delete of a missing topic are answered too.
+          mayFail: [/^negative\.(metadata|list-offsets|existence-oracle|delete-topic):globex\.api->acme$/],
+          alsoExpect: async (broken) => {
+            const produce = broken.results.find((r) => r.id === 'negative.produce:globex.api->acme')!;
+            const probed = /^produce to (\S+) partition (\d+): UNKNOWN_TOPIC_OR_PARTITION$/.exec(produce.observed);
+            expect(probed).not.toBeNull();
+            const [, topic, partition] = probed!;
+            const now = await (await admin(shared())).fetchTopicOffsets(topic!);
+            // It aimed at a partition that does not exist, and no record of this run landed in the topic (other
+            // writers may have added records meanwhile: only records carrying this run's header count).
+            expect(Number(partition)).toBe(now.length);
+            const s = await RawSession.open(platform.brokers(shared()), adminCredentials(platform.secrets, shared()));
+            try {
+              for (const p of now) {
+                const from = ends.get(`${topic}/${p.partition}`)!;
+                if (from === p.high) continue;
+                const records = await s.fetch(topic!, p.partition, from);
+                expect(records.filter((r) => r.headers?.[VERIFY_MARK]?.toString() === broken.runId)).toEqual([]);
+              }
+            } finally {
+              await s.close();
+            }
+          },
+        };
+      },
+    },
+    {
       name: 'READ on a shared topic for a shared-tier tenant',
       scope: ['startup'],
       make: () => {
@@ -342,16 +405,26 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
       name: "a removed platform consumer's READ on the shared topics",
       scope: ['platform'],
       make: () => {
-        const s: AclSpec = {
-          principal: 'User:platform.analytics',
-          resourceType: TOPIC,
-          patternType: PREFIXED,
-          resourceName: 'shared.',
-          operation: READ,
-        };
+        // The READ grants the model derives for it on the shared topics (LITERAL per declared topic since d76129a):
+        // taken from the model so the case removes what is really deployed, never nothing.
+        const specs: AclSpec[] = principal('platform.analytics')
+          .acls.filter((b) => b.resourceType === 'Topic' && b.operation === 'Read')
+          .map((b) => ({
+            principal: b.principal,
+            resourceType: TOPIC,
+            patternType: b.patternType === 'Prefixed' ? PREFIXED : LITERAL,
+            resourceName: b.resourceName,
+            operation: READ,
+          }));
         return {
-          apply: () => removeAcl(shared(), s),
-          undo: () => addAcl(shared(), s),
+          apply: async () => {
+            expect(specs.map((x) => x.resourceName).sort()).toEqual(['shared.orders.placed', 'shared.orders.shipped']);
+            for (const x of specs) await aclPresent(shared(), x, true);
+            for (const x of specs) await removeAcl(shared(), x);
+          },
+          undo: async () => {
+            for (const x of specs) await addAcl(shared(), x);
+          },
           mustFail: [
             'shared-tier.platform-read:platform.analytics->shared.orders.placed',
             'shared-tier.platform-read:platform.analytics->shared.orders.shipped',
@@ -393,6 +466,7 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
           m.mustFail.some((w) => (typeof w === 'string' ? w === id : w.test(id))) ||
           (m.mayFail ?? []).some((re) => re.test(id));
         expect(ids.filter((id) => !explained(id))).toEqual([]);
+        await m.alsoExpect?.(broken);
       } finally {
         await undo();
       }

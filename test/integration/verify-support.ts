@@ -31,7 +31,7 @@ export function ensureFleetDeployed(platform: LocalPlatform): Model {
 
 /**
  * `org.apache.kafka.tools.ConfigCommand` (kafka-configs.sh), from kafka-tools, which `local install` fetches with
- * the broker jars.
+ * the broker jars; and its ConsoleConsumer (kafka-console-consumer.sh) for records kafkajs cannot decode.
  */
 export class ConfigCommand {
   private constructor(
@@ -48,6 +48,52 @@ export class ConfigCommand {
    * folder (mode 0700, files 0600) that is removed afterwards; nothing secret is on the command line.
    */
   run(cluster: string, args: readonly string[], file?: { name: string; content: string }): string {
+    return this.tool('org.apache.kafka.tools.ConfigCommand', cluster, args, file);
+  }
+
+  /**
+   * Headers of the record at `offset` of a topic partition, read as the admin with Kafka's own ConsoleConsumer
+   * (for topics kafkajs 2.2.4 cannot decode, e.g. `compression.type: zstd`). Each header as `key:value`; `undefined`
+   * if there is no record there.
+   */
+  recordHeaders(cluster: string, topic: string, partition: number, offset: string): string[] | undefined {
+    const out = this.tool('org.apache.kafka.tools.consumer.ConsoleConsumer', cluster, [
+      '--topic',
+      topic,
+      '--partition',
+      String(partition),
+      '--offset',
+      offset,
+      '--max-messages',
+      '1',
+      '--timeout-ms',
+      '15000',
+      '--isolation-level',
+      'read_committed',
+      '--formatter-property',
+      'print.offset=true',
+      '--formatter-property',
+      'print.headers=true',
+      '--formatter-property',
+      'print.key=false',
+      '--formatter-property',
+      'print.value=false',
+      '--formatter-property',
+      'headers.separator=|',
+    ]);
+    // "Offset:<n>\t<k1>:<v1>|<k2>:<v2>" (or "NO_HEADERS")
+    const line = out.split('\n').find((l) => l.startsWith(`Offset:${offset}\t`));
+    if (!line) return undefined;
+    const headers = line.split('\t')[1] ?? '';
+    return headers === 'NO_HEADERS' ? [] : headers.split('|');
+  }
+
+  private tool(
+    mainClass: string,
+    cluster: string,
+    args: readonly string[],
+    file?: { name: string; content: string },
+  ): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-config-command-'));
     fs.chmodSync(dir, 0o700);
     try {
@@ -68,7 +114,7 @@ export class ConfigCommand {
         '-Xmx256m',
         '-cp',
         this.classpath,
-        'org.apache.kafka.tools.ConfigCommand',
+        mainClass,
         '--bootstrap-server',
         this.platform.brokers(cluster).join(','),
         '--command-config',

@@ -43,7 +43,7 @@ export function marker(ctx: VerifyContext, checkId: string) {
   return {
     key: VERIFY_MARK,
     value: JSON.stringify({ mark: VERIFY_MARK, runId: ctx.runId, check: checkId }),
-    headers: { [VERIFY_MARK]: ctx.runId },
+    headers: ctx.markHeaders(),
   };
 }
 

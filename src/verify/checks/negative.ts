@@ -3,10 +3,17 @@
  * Every probe is one raw request (see raw.ts) that must be refused with the authorization error Kafka uses for
  * it. Cross-cluster pairs need no probes: the dedicated-tier checks show the credentials do not even authenticate.
  *
- * No probe can damage the target, even on a broken platform: creates and config changes are validate-only, deletes
- * name a topic that does not exist, group joins and offset commits use a fresh group under the target's prefix,
- * and InitProducerId uses a fresh transactional id (initialising a real one would fence the target's producer).
- * Read-only probes (offset fetch, coordinator lookup) use the target's declared groups and transactional ids.
+ * No probe can damage the target, even on a broken platform: produces aim at a partition that does not exist (the
+ * topic's live partition count; Kafka authorizes WRITE before it looks the partition up, so a refused probe still
+ * answers TOPIC_AUTHORIZATION_FAILED while a wrongly allowed one answers UNKNOWN_TOPIC_OR_PARTITION and writes
+ * nothing), creates and config changes are validate-only, deletes name a topic that does not exist, group joins and
+ * offset commits use a fresh group under the target's prefix, and InitProducerId uses a fresh transactional id
+ * (initialising a real one would fence the target's producer). Read-only probes (fetch, offset fetch, coordinator
+ * lookup) use the target's live topic and declared groups and transactional ids.
+ *
+ * The target's topic is one that exists on the live cluster (from the admin snapshot), not one the model merely
+ * declares: the existence oracle compares an existing with a missing topic, and comparing two missing ones would
+ * pass without proving anything.
  */
 import { groupId as tenantGroupId, topicName, transactionalId as tenantTransactionalId } from '../../model/naming';
 import type { PrincipalModel, TenantModel } from '../../model/types';
@@ -22,15 +29,16 @@ const GROUP_DENIED = ['GROUP_AUTHORIZATION_FAILED'];
 const TXN_DENIED = ['TRANSACTIONAL_ID_AUTHORIZATION_FAILED'];
 const CLUSTER_DENIED = ['CLUSTER_AUTHORIZATION_FAILED'];
 
-/** What the probes aim at in the target tenant's namespace. */
+/** What the probes aim at in the target tenant's namespace, known from the model alone (planning). */
 interface Target {
   readonly tenant: TenantModel;
-  /** An existing topic of the target, if it has any. */
-  readonly existing?: string;
   /** A topic name under the target's prefix that does not exist. */
   readonly absent: string;
-  /** `existing`, or `absent` for tenants without topics. */
-  readonly topic: string;
+  /**
+   * Whether the target must have a live topic for the existence oracle: it declares topics and they were not
+   * deleted with a decommission (`deleteDataOnDecommission`), whose whole point is that nothing is left.
+   */
+  readonly expectsTopics: boolean;
   readonly retentionMs: string;
   readonly freshGroup: string;
   readonly declaredGroups: readonly string[];
@@ -38,15 +46,27 @@ interface Target {
   readonly declaredTransactionalIds: readonly string[];
 }
 
+/** The target's topic as the probes see it at run time. */
+export interface LiveTarget {
+  /** A topic of the target that exists on the live cluster, if it has any. */
+  readonly existing?: string;
+  /** `existing`, or the absent name for targets without a live topic. */
+  readonly topic: string;
+  /** Partition index produce probes aim at: `existing`'s live partition count, i.e. one that does not exist. */
+  readonly missingPartition: number;
+}
+
+/** A target's tenant deleted with its data: nothing of it should be live, so there is nothing to compare. */
+export function dataDeleted(t: TenantModel): boolean {
+  return t.lifecycle === 'decommissioning' && t.deleteData;
+}
+
 function target(ctx: VerifyContext, t: TenantModel): Target {
-  const existing = t.topics[0];
-  const absent = topicName(t.id, `${VERIFY_MARK}-absent-${ctx.runId}`);
   return {
     tenant: t,
-    existing: existing?.name,
-    absent,
-    topic: existing?.name ?? absent,
-    retentionMs: existing?.config['retention.ms'] ?? '604800000',
+    absent: topicName(t.id, `${VERIFY_MARK}-absent-${ctx.runId}`),
+    expectsTopics: t.topics.length > 0 && !dataDeleted(t),
+    retentionMs: t.topics[0]?.config['retention.ms'] ?? '604800000',
     freshGroup: tenantGroupId(t.id, `${VERIFY_MARK}-${ctx.runId}`),
     declaredGroups: [...new Set(t.principals.flatMap((p) => p.groups))],
     freshTransactionalId: tenantTransactionalId(t.id, `${VERIFY_MARK}-${ctx.runId}`),
@@ -54,13 +74,30 @@ function target(ctx: VerifyContext, t: TenantModel): Target {
   };
 }
 
+/**
+ * The target's live topic from the admin snapshot of its cluster: the first declared topic that exists, else any
+ * existing topic under its prefix (sorted), else none.
+ */
+export async function liveTarget(ctx: VerifyContext, tg: Pick<Target, 'tenant' | 'absent'>): Promise<LiveTarget> {
+  const live = (await ctx.snapshot(tg.tenant.cluster)).topics;
+  const existing =
+    tg.tenant.topics.map((t) => t.name).find((n) => live.has(n)) ??
+    [...live.keys()].filter((n) => n.startsWith(tg.tenant.topicPrefix)).sort()[0];
+  if (!existing) return { topic: tg.absent, missingPartition: 0 };
+  return { existing, topic: existing, missingPartition: live.get(existing)!.partitions };
+}
+
 type Probe = (s: RawSession, topic: string) => Promise<Answer>;
 
-/** Topic-level probes, also used by the existence oracle (each on an existing and on a missing topic). */
-function topicProbes(ctx: VerifyContext, id: string, tg: Target): Record<string, Probe> {
+/**
+ * Topic-level probes, also used by the existence oracle (each on an existing and on a missing topic). The produce
+ * probe aims at `missingPartition` on both, so it never writes a record, whatever the ACLs say.
+ */
+function topicProbes(ctx: VerifyContext, id: string, tg: Target, live: LiveTarget): Record<string, Probe> {
   const rf = ctx.model.env.clusters[tg.tenant.cluster]?.replicationFactor ?? 1;
   return {
-    produce: (s, topic) => answer(async () => `written at offset ${await s.produce(topic, 0, [marker(ctx, id)])}`),
+    produce: (s, topic) =>
+      answer(async () => `written at offset ${await s.produce(topic, live.missingPartition, [marker(ctx, id)])}`),
     fetch: (s, topic) => answer(async () => `${(await s.fetch(topic, 0, '0', 1024)).length} record(s) fetched`),
     metadata: (s, topic) => answer(async () => `metadata of ${(await s.metadata([topic])).join(', ')}`),
     'list-offsets': (s, topic) => answer(() => s.listOffsets(topic)),
@@ -72,59 +109,70 @@ function topicProbes(ctx: VerifyContext, id: string, tg: Target): Record<string,
 interface Spec {
   readonly kind: string;
   readonly description: string;
-  readonly run: (s: RawSession) => Promise<CheckOutcome>;
+  readonly run: (s: RawSession, live: LiveTarget) => Promise<CheckOutcome>;
 }
 
 function pairSpecs(ctx: VerifyContext, p: PrincipalModel, tg: Target, idOf: (kind: string) => string): Spec[] {
   const t = tg.tenant.id;
-  const topics = topicProbes(ctx, idOf('produce'), tg);
+  const probes = (live: LiveTarget) => topicProbes(ctx, idOf('produce'), tg, live);
   const one = (label: string, a: Answer): Labelled => ({ label, answer: a });
+  const ofT = tg.expectsTopics ? `a live topic of ${t}` : `a topic under ${t}'s prefix ${tg.tenant.topicPrefix}`;
   const specs: Spec[] = [
     {
       kind: 'produce',
-      description: `${p.username} cannot produce to ${t}'s topic ${tg.topic}`,
-      run: async (s) => allDenied(TOPIC_DENIED, [one(`produce to ${tg.topic}`, await topics.produce!(s, tg.topic))]),
+      description: `${p.username} cannot produce to ${ofT}; probed on a partition that does not exist, so nothing is written even if allowed`,
+      run: async (s, live) =>
+        allDenied(TOPIC_DENIED, [
+          one(
+            `produce to ${live.topic} partition ${live.missingPartition}`,
+            await probes(live).produce!(s, live.topic),
+          ),
+        ]),
     },
     {
       kind: 'fetch',
-      description: `${p.username} cannot fetch (consume) ${t}'s topic ${tg.topic}`,
-      run: async (s) => allDenied(TOPIC_DENIED, [one(`fetch ${tg.topic}`, await topics.fetch!(s, tg.topic))]),
+      description: `${p.username} cannot fetch (consume) ${ofT}`,
+      run: async (s, live) =>
+        allDenied(TOPIC_DENIED, [one(`fetch ${live.topic}`, await probes(live).fetch!(s, live.topic))]),
     },
     {
       kind: 'metadata',
-      description: `${p.username} cannot read the metadata of ${t}'s topic ${tg.topic}`,
-      run: async (s) => allDenied(TOPIC_DENIED, [one(`metadata of ${tg.topic}`, await topics.metadata!(s, tg.topic))]),
+      description: `${p.username} cannot read the metadata of ${ofT}`,
+      run: async (s, live) =>
+        allDenied(TOPIC_DENIED, [one(`metadata of ${live.topic}`, await probes(live).metadata!(s, live.topic))]),
     },
     {
       kind: 'list-offsets',
-      description: `${p.username} cannot list the offsets of ${t}'s topic ${tg.topic}`,
-      run: async (s) =>
-        allDenied(TOPIC_DENIED, [one(`list offsets of ${tg.topic}`, await topics['list-offsets']!(s, tg.topic))]),
+      description: `${p.username} cannot list the offsets of ${ofT}`,
+      run: async (s, live) =>
+        allDenied(TOPIC_DENIED, [
+          one(`list offsets of ${live.topic}`, await probes(live)['list-offsets']!(s, live.topic)),
+        ]),
     },
     {
       kind: 'join-group',
       description: `${p.username} cannot join a consumer group of ${t} (${tg.freshGroup})`,
-      run: async (s) =>
+      run: async (s, live) =>
         allDenied(GROUP_DENIED, [
-          one(`join ${tg.freshGroup}`, await answer(() => s.joinGroup(tg.freshGroup, [tg.topic]))),
+          one(`join ${tg.freshGroup}`, await answer(() => s.joinGroup(tg.freshGroup, [live.topic]))),
         ]),
     },
     {
       kind: 'commit-offsets',
       description: `${p.username} cannot commit offsets for a consumer group of ${t} (${tg.freshGroup})`,
-      run: async (s) =>
+      run: async (s, live) =>
         allDenied(GROUP_DENIED, [
-          one(`commit offsets as ${tg.freshGroup}`, await answer(() => s.commitOffset(tg.freshGroup, tg.topic))),
+          one(`commit offsets as ${tg.freshGroup}`, await answer(() => s.commitOffset(tg.freshGroup, live.topic))),
         ]),
     },
     {
       kind: 'fetch-offsets',
       description: `${p.username} cannot read the offsets or membership of ${t}'s consumer groups`,
-      run: async (s) => {
+      run: async (s, live) => {
         const groups = tg.declaredGroups.length ? tg.declaredGroups : [tg.freshGroup];
         const attempts: Labelled[] = [];
         for (const g of groups) {
-          attempts.push(one(`fetch offsets of ${g}`, await answer(() => s.fetchOffsets(g, tg.topic))));
+          attempts.push(one(`fetch offsets of ${g}`, await answer(() => s.fetchOffsets(g, live.topic))));
           attempts.push(one(`describe group ${g}`, await answer(() => s.describeGroup(g))));
         }
         return allDenied(GROUP_DENIED, attempts);
@@ -150,8 +198,8 @@ function pairSpecs(ctx: VerifyContext, p: PrincipalModel, tg: Target, idOf: (kin
     {
       kind: 'create-topic',
       description: `${p.username} cannot create a topic under ${t}'s prefix (validate-only request)`,
-      run: async (s) =>
-        allDenied(TOPIC_DENIED, [one(`create ${tg.absent}`, await topics['create-topic']!(s, tg.absent))]),
+      run: async (s, live) =>
+        allDenied(TOPIC_DENIED, [one(`create ${tg.absent}`, await probes(live)['create-topic']!(s, tg.absent))]),
     },
     {
       kind: 'delete-topic',
@@ -161,33 +209,39 @@ function pairSpecs(ctx: VerifyContext, p: PrincipalModel, tg: Target, idOf: (kin
     },
     {
       kind: 'describe-configs',
-      description: `${p.username} cannot read the configs of ${t}'s topic ${tg.topic}`,
-      run: async (s) =>
+      description: `${p.username} cannot read the configs of ${ofT}`,
+      run: async (s, live) =>
         allDenied(TOPIC_DENIED, [
-          one(`describe configs of ${tg.topic}`, await topics['describe-configs']!(s, tg.topic)),
+          one(`describe configs of ${live.topic}`, await probes(live)['describe-configs']!(s, live.topic)),
         ]),
     },
     {
       kind: 'alter-configs',
-      description: `${p.username} cannot change the configs of ${t}'s topic ${tg.topic} (validate-only request)`,
-      run: async (s) =>
+      description: `${p.username} cannot change the configs of ${ofT} (validate-only request)`,
+      run: async (s, live) =>
         allDenied(TOPIC_DENIED, [
           one(
-            `alter retention.ms of ${tg.topic}`,
-            await answer(() => s.validateAlterTopicConfig(tg.topic, 'retention.ms', tg.retentionMs)),
+            `alter retention.ms of ${live.topic}`,
+            await answer(() => s.validateAlterTopicConfig(live.topic, 'retention.ms', tg.retentionMs)),
           ),
         ]),
     },
   ];
-  const existing = tg.existing;
-  if (existing) {
+  if (tg.expectsTopics) {
     specs.push({
       kind: 'existence-oracle',
-      description: `${p.username} gets the same answer for ${t}'s existing topic ${existing} as for a topic that does not exist`,
-      run: async (s) => {
+      description: `${p.username} gets the same answer for ${t}'s existing topic (one that is live) as for a topic that does not exist`,
+      run: async (s, live) => {
+        const existing = live.existing;
+        if (!existing) {
+          // Comparing two missing topics would pass without proving anything.
+          throw new Error(
+            `${t} declares topics but none exists under ${tg.tenant.topicPrefix} on ${tg.tenant.cluster}: the oracle has nothing to compare (see conformance.topic)`,
+          );
+        }
         const rows: string[] = [];
         const differing: string[] = [];
-        for (const [op, probe] of Object.entries(topics)) {
+        for (const [op, probe] of Object.entries(probes(live))) {
           const onExisting = showAnswer(await probe(s, existing));
           const onAbsent = showAnswer(await probe(s, tg.absent));
           rows.push(`${op}: existing ${existing} → ${onExisting}; missing ${tg.absent} → ${onAbsent}`);
@@ -196,7 +250,10 @@ function pairSpecs(ctx: VerifyContext, p: PrincipalModel, tg: Target, idOf: (kin
         return {
           status: differing.length === 0 ? 'pass' : 'fail',
           expected: 'identical answers for an existing and a missing topic',
-          observed: differing.length === 0 ? 'identical answers' : `answers differ: ${differing.join('; ')}`,
+          observed:
+            differing.length === 0
+              ? `identical answers (existing ${existing})`
+              : `answers differ: ${differing.join('; ')}`,
           details: rows,
         };
       },
@@ -205,17 +262,32 @@ function pairSpecs(ctx: VerifyContext, p: PrincipalModel, tg: Target, idOf: (kin
   return specs;
 }
 
-/** Cross-tenant checks for every principal of every actor owner in `pairs` against the pair's target. */
+/**
+ * Cross-tenant checks for every principal of every actor owner in `pairs` against the pair's target. Targets that
+ * were decommissioned with their data get every probe but the existence oracle: nothing of theirs is live to
+ * compare with (`existenceOracleNotes` says so in the report), and everything else still aims at names under their
+ * prefix that nobody may reach.
+ */
 export function negativePairChecks(
   ctx: VerifyContext,
   pairs: readonly Pair[],
   actorsByOwner: ReadonlyMap<string, readonly Actor[]>,
 ): Check[] {
   const checks: Check[] = [];
+  const lives = new Map<string, Promise<LiveTarget>>();
   for (const pair of pairs) {
     const victim = ctx.model.tenants.find((t) => t.id === pair.target);
     if (!victim) continue;
     const tg = target(ctx, victim);
+    const live = () => {
+      let l = lives.get(victim.id);
+      if (!l) {
+        l = liveTarget(ctx, tg);
+        l.catch(() => lives.delete(victim.id));
+        lives.set(victim.id, l);
+      }
+      return l;
+    };
     for (const actor of actorsByOwner.get(pair.actor) ?? []) {
       const p = actor.principal;
       const idOf = (kind: string) => `negative.${kind}:${p.username}->${victim.id}`;
@@ -227,12 +299,23 @@ export function negativePairChecks(
           category: 'negative',
           cluster: actor.cluster,
           description: spec.description,
-          run: async () => spec.run(await ctx.session(actor.cluster, p)),
+          run: async () => spec.run(await ctx.session(actor.cluster, p), await live()),
         });
       }
     }
   }
   return checks;
+}
+
+/** Report notes for the targets of `pairs` the existence oracle cannot probe by design. */
+export function existenceOracleNotes(ctx: VerifyContext, pairs: readonly Pair[]): string[] {
+  const targets = [...new Set(pairs.map((p) => p.target))].sort();
+  return ctx.model.tenants
+    .filter((t) => targets.includes(t.id) && dataDeleted(t))
+    .map(
+      (t) =>
+        `${t.id} is decommissioned with its data: no existence oracle against it (nothing of it is live to compare); the other negative checks still probe names under ${t.topicPrefix}`,
+    );
 }
 
 /** Owner of a topic name in the model (a tenant id, `platform` for shared topics), or `unknown`. */

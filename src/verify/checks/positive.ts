@@ -42,7 +42,7 @@ export function positiveChecks(ctx: VerifyContext, actors: readonly Actor[]): Ch
                 aggregateId: `${VERIFY_MARK}-${ctx.runId}`,
                 eventType: VERIFY_MARK,
                 value: JSON.stringify({ mark: VERIFY_MARK, runId: ctx.runId, check: id }),
-                headers: { [VERIFY_MARK]: ctx.runId },
+                headers: ctx.markHeaders(),
               });
               partition = md?.partition ?? -1;
               return `written to partition ${partition} at offset ${md?.baseOffset}`;
@@ -131,9 +131,10 @@ export function positiveChecks(ctx: VerifyContext, actors: readonly Actor[]): Ch
             const a = await answer(async () => {
               await producer.connect();
               const tx = await producer.transaction();
-              if (topic) await tx.send({ topic, messages: [marker(ctx, id)] });
+              const [md] = topic ? await tx.send({ topic, messages: [marker(ctx, id)] }) : [];
               await tx.commit();
-              return `${txnId} initialised${topic ? `, wrote to ${topic}` : ''}, committed`;
+              const wrote = md ? `, written to ${topic} partition ${md.partition} at offset ${md.baseOffset}` : '';
+              return `${txnId} initialised${wrote}, committed`;
             });
             return succeeded('transaction committed', { label: `transaction as ${txnId}`, answer: a });
           } finally {

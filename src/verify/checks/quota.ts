@@ -16,6 +16,7 @@
  * more are listed in the report's notes instead of being probed.
  */
 import { logLevel } from 'kafkajs';
+import { kafkaErrorType } from '../../kafka/client';
 import { topicName } from '../../model/naming';
 import type { Actor, ClusterSnapshot, VerifyContext } from '../context';
 import { VERIFY_MARK } from '../context';
@@ -60,9 +61,32 @@ function probeTopic(ctx: VerifyContext, actor: Actor): string {
 
 const chunkFor = (rate: number) => Buffer.alloc(Math.min(512 * 1024, Math.max(16 * 1024, Math.floor(rate / 4))), 0x78);
 
-/** Produce one chunk; the answer (UNKNOWN_TOPIC_OR_PARTITION or TOPIC_AUTHORIZATION_FAILED) does not matter. */
-async function push(session: RawSession, topic: string, chunk: Buffer): Promise<void> {
-  await session.produce(topic, 0, [{ key: VERIFY_MARK, value: chunk }], 1).catch(() => undefined);
+/**
+ * The answers a quota probe expects for its produce to a topic that does not exist: UNKNOWN_TOPIC_OR_PARTITION
+ * (the principal may WRITE under the prefix) or TOPIC_AUTHORIZATION_FAILED. The broker counts the bytes either way.
+ */
+export const QUOTA_PROBE_ANSWERS: readonly string[] = ['UNKNOWN_TOPIC_OR_PARTITION', 'TOPIC_AUTHORIZATION_FAILED'];
+
+/**
+ * Produce one chunk to the (missing) probe topic and wait for the broker's answer. Only the expected refusals are
+ * tolerated: anything else — a dead connection, a timeout, another error — means the request was not measured, and
+ * a latency or throughput computed from it would be fiction (a dead connection answers in no time and is never
+ * throttled), so it is rethrown and the check reports `error`. A success means the probe topic exists and the
+ * chunk was written: also an error.
+ */
+export async function push(
+  session: Pick<RawSession, 'produce'>,
+  topic: string,
+  chunk: Buffer,
+  headers: Record<string, string>,
+): Promise<void> {
+  try {
+    await session.produce(topic, 0, [{ key: VERIFY_MARK, value: chunk, headers }], 1);
+  } catch (e) {
+    if (QUOTA_PROBE_ANSWERS.includes(kafkaErrorType(e))) return;
+    throw e;
+  }
+  throw new Error(`quota probe topic ${topic} exists: the probe wrote ${chunk.length} bytes to it`);
 }
 
 function windowOf(snap: ClusterSnapshot) {
@@ -98,7 +122,7 @@ function enforcedCheck(ctx: VerifyContext, actor: Actor, snap: ClusterSnapshot):
         let sent = 0;
         try {
           while (sent < limit && throttles.length === 0) {
-            await push(session, topic, chunk);
+            await push(session, topic, chunk, ctx.markHeaders());
             sent += chunk.length;
           }
         } finally {
@@ -175,11 +199,14 @@ function noisyNeighbourCheck(
       const chunk = chunkFor(rate);
       const small = Buffer.alloc(1024, 0x79);
       const flood = await throttledSession(ctx, noisy);
-      const control = await throttledSession(ctx, quiet);
+      const control = await throttledSession(ctx, quiet).catch(async (e: unknown) => {
+        await flood.session.close();
+        throw e;
+      });
       try {
         const timed = async () => {
           const t = process.hrtime.bigint();
-          await push(control.session, quietTopic, small);
+          await push(control.session, quietTopic, small, ctx.markHeaders());
           return Number(process.hrtime.bigint() - t) / 1e6;
         };
         const baseline: number[] = [];
@@ -188,17 +215,29 @@ function noisyNeighbourCheck(
         const t0 = Date.now();
         const deadline = t0 + floodSeconds * 1000;
         let flooding = true;
+        let stop = false;
         const flooder = (async () => {
-          while (Date.now() < deadline && sent < cap) {
-            await push(flood.session, noisyTopic, chunk);
-            sent += chunk.length;
+          try {
+            while (!stop && Date.now() < deadline && sent < cap) {
+              await push(flood.session, noisyTopic, chunk, ctx.markHeaders());
+              sent += chunk.length;
+            }
+          } finally {
+            flooding = false;
           }
-          flooding = false;
         })();
+        // A failing flood ends the measurement; its error is rethrown below (`await flooder`).
+        flooder.catch(() => undefined);
         const during: number[] = [];
-        while (flooding) {
-          during.push(await timed());
-          await new Promise((r) => setTimeout(r, 100));
+        try {
+          while (flooding) {
+            during.push(await timed());
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        } catch (e) {
+          stop = true;
+          await flooder.catch(() => undefined);
+          throw e;
         }
         await flooder;
         const seconds = Math.max((Date.now() - t0) / 1000, 0.001);

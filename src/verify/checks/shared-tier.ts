@@ -57,13 +57,16 @@ export function sharedTierChecks(
         checks.push({
           ...base,
           id,
-          description: `${p.username} (${actor.tenant?.tier} tier) cannot write to the shared topic ${topic}`,
+          description: `${p.username} (${actor.tenant?.tier} tier) cannot write to the shared topic ${topic} (probed on a partition that does not exist: nothing is written even if allowed)`,
           run: async () => {
+            // A partition that does not exist: refused, the broker answers TOPIC_AUTHORIZATION_FAILED; wrongly
+            // allowed, UNKNOWN_TOPIC_OR_PARTITION (a failure too) — and the platform's readers never see a record.
+            const partition = (await ctx.livePartitions(shared, topic)) ?? 0;
             const s = await ctx.session(shared, p);
             return allDenied(TOPIC_DENIED, [
               {
-                label: `produce to ${topic}`,
-                answer: await answer(async () => `offset ${await s.produce(topic, 0, [marker(ctx, id)])}`),
+                label: `produce to ${topic} partition ${partition}`,
+                answer: await answer(async () => `offset ${await s.produce(topic, partition, [marker(ctx, id)])}`),
               },
             ]);
           },
@@ -114,7 +117,7 @@ export function sharedTierChecks(
             aggregateId: `${VERIFY_MARK}-${ctx.runId}`,
             eventType: VERIFY_MARK,
             value: 'forged by kafka-tenancy verify',
-            headers: { [HEADERS.tenantId]: victim, [VERIFY_MARK]: ctx.runId },
+            headers: { [HEADERS.tenantId]: victim, ...ctx.markHeaders() },
           });
           return {
             status: 'fail',
@@ -167,7 +170,7 @@ async function forgedRecordRejected(
         {
           key: buildRecordKey(tenantId, `${VERIFY_MARK}-${ctx.runId}`),
           value: 'forged by kafka-tenancy verify',
-          headers: { [HEADERS.tenantId]: victim, [HEADERS.eventType]: VERIFY_MARK, [VERIFY_MARK]: ctx.runId },
+          headers: { [HEADERS.tenantId]: victim, [HEADERS.eventType]: VERIFY_MARK, ...ctx.markHeaders() },
         },
       ],
     });

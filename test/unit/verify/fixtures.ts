@@ -50,9 +50,36 @@ applications:
 `,
 ];
 
-export function smallModel(): Model {
+/** A dedicated-tier tenant on the `dedicated` cluster, for `smallModel({ withDedicated: true })`. */
+const DEDICATED = `
+id: bank
+owner: team-bank
+contact: bank@example.com
+tier: dedicated
+cluster: dedicated
+classification: regulated
+topics:
+  - name: ledger
+applications:
+  - name: core
+    produces: [ledger]
+    consumes: [ledger]
+    groups: [core]
+`;
+
+export interface SmallModelOptions {
+  /** Extra top-level YAML per tenant id, e.g. `{ acme: 'lifecycle: decommissioning' }`. */
+  readonly extra?: Readonly<Record<string, string>>;
+  /** Add the dedicated tenant `bank`. */
+  readonly withDedicated?: boolean;
+}
+
+export function smallModel(opts: SmallModelOptions = {}): Model {
   const env = loadEnvironment('test', FIXTURES);
-  const tenants = TENANTS.map((yaml) => {
+  const sources = [...TENANTS, ...(opts.withDedicated ? [DEDICATED] : [])];
+  const tenants = sources.map((source) => {
+    const id = (parseYaml(source) as { id: string }).id;
+    const yaml = opts.extra?.[id] ? `${source}\n${opts.extra[id]}\n` : source;
     const raw = parseYaml(yaml) as { id: string };
     const parsed = parseTenant(`tenants/${raw.id}.yaml`, raw);
     if (!parsed.spec) throw new Error(`fixture ${raw.id} does not decode`);
