@@ -15,7 +15,16 @@ export function program(): Command {
     )
     .exitOverride()
     .showHelpAfterError();
-  for (const c of [validateCommand(), schemaCommand(), synthCommand(), deployCommand(), localCommand(), ...pipelineCommands(), verifyCommand()]) p.addCommand(c);
+  for (const c of [
+    validateCommand(),
+    schemaCommand(),
+    synthCommand(),
+    deployCommand(),
+    localCommand(),
+    ...pipelineCommands(),
+    verifyCommand(),
+  ])
+    p.addCommand(c);
   applyExitOverride(p);
   return p;
 }
@@ -39,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv).then((code) => {
+  void main(process.argv).then((code) => {
     process.exitCode = code;
   });
 }

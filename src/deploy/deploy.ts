@@ -102,17 +102,17 @@ export function refuseOrphans(model: Model, known: readonly string[]): void {
  *   protection, with it. Plan review tells which deletions the model approves;
  * - a tenant stack with no state yet (a new tenant) finds no topic under its prefix on its cluster.
  */
-export function preApplyProblems(
+export async function preApplyProblems(
   stack: string,
   plan: TfPlan,
   ctx: ReviewContext,
   model: Model,
   liveTopics: TopicLister,
-): Problem[] {
+): Promise<Problem[]> {
   const problems = reviewBlockerProblems(reviewPlans([{ stack, plan: redactPlan(plan) }], ctx));
   const tenant = model.tenants.find((t) => t.id === stack);
   if (tenant && stateResources(plan.prior_state ?? {}).length === 0) {
-    problems.push(...reusedTenantIdProblems(tenant, liveTopics(tenant.cluster)));
+    problems.push(...reusedTenantIdProblems(tenant, await liveTopics(tenant.cluster)));
   }
   return problems;
 }
@@ -122,7 +122,7 @@ export function preApplyProblems(
  * over someone's retained topics), then apply the plans with changes, in dependency order, one at a time.
  * Nothing is applied when anything is refused.
  */
-export function deploy(opts: DeployOptions): StackDeployResult[] {
+export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> {
   const log = opts.log ?? (() => undefined);
   const all = synthesizedStacks(opts.outdir);
   refuseOrphans(opts.model, all);
@@ -142,7 +142,8 @@ export function deploy(opts: DeployOptions): StackDeployResult[] {
   const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
 
   const problems: Problem[] = [];
-  const planned = selected.map((stack) => {
+  const planned: Array<{ stack: string; runner: StackRunner; outcome: PlanOutcome; planMs: number }> = [];
+  for (const stack of selected) {
     const t0 = Date.now();
     const runner = new StackRunner(path.join(opts.outdir, 'stacks', stack), opts.cli, opts.secrets);
     log(`[${stack}] init`);
@@ -150,10 +151,10 @@ export function deploy(opts: DeployOptions): StackDeployResult[] {
     log(`[${stack}] plan`);
     const outcome: PlanOutcome = runner.plan();
     if (outcome === 'changes') {
-      problems.push(...preApplyProblems(stack, runner.showPlanJson() as TfPlan, ctx, opts.model, liveTopics));
+      problems.push(...(await preApplyProblems(stack, runner.showPlanJson() as TfPlan, ctx, opts.model, liveTopics)));
     }
-    return { stack, runner, outcome, planMs: Date.now() - t0 };
-  });
+    planned.push({ stack, runner, outcome, planMs: Date.now() - t0 });
+  }
   if (problems.length) {
     for (const p of planned) fs.rmSync(path.join(p.runner.stackDir, 'plan.tfplan'), { force: true });
     throw new ValidationError(problems);

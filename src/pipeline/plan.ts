@@ -116,7 +116,7 @@ const countActions = (plan: TfPlan) => {
   return n;
 };
 
-export function planStacks(opts: PlanOptions): StackPlanResult[] {
+export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> {
   const log = opts.log ?? (() => undefined);
   const synth = synthesize(opts.model, opts.synthOut);
   log(`synthesized ${synth.stacks.length} stacks in ${synth.durationMs} ms`);
@@ -158,7 +158,8 @@ export function planStacks(opts: PlanOptions): StackPlanResult[] {
       ),
     );
     const tenant = opts.model.tenants.find((t) => t.id === stack);
-    if (tenant && state.length === 0) problems.push(...reusedTenantIdProblems(tenant, liveTopics(tenant.cluster)));
+    if (tenant && state.length === 0)
+      problems.push(...reusedTenantIdProblems(tenant, await liveTopics(tenant.cluster)));
   }
   if (problems.length) throw new ValidationError(problems);
 

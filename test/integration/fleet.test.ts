@@ -33,21 +33,21 @@ describe('example fleet on the local clusters', () => {
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it('deploys every stack, platform first', () => {
+  it('deploys every stack, platform first', async () => {
     const model = loadModel({ env: 'local' });
     const outdir = path.join(work, 'out');
     synthesize(model, outdir);
-    const results = deploy({ model, outdir, cli: platform.cli, secrets: platform.secrets });
+    const results = await deploy({ model, outdir, cli: platform.cli, secrets: platform.secrets });
     expect(results.map((r) => r.stack)).toEqual(synthesizedStacks(outdir));
     expect(results[0].stack).toBe('platform');
     expect(results).toHaveLength(model.tenants.length + 1);
   });
 
-  it('changes nothing on a second apply', () => {
+  it('changes nothing on a second apply', async () => {
     const model = loadModel({ env: 'local' });
     const outdir = path.join(work, 'out');
     synthesize(model, outdir);
-    const results = deploy({ model, outdir, cli: platform.cli, secrets: platform.secrets });
+    const results = await deploy({ model, outdir, cli: platform.cli, secrets: platform.secrets });
     expect(results.filter((r) => r.outcome !== 'no-changes')).toEqual([]);
   });
 

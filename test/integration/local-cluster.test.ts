@@ -27,7 +27,12 @@ describe('kafka-tenancy local (cluster manager)', () => {
       solo: {
         ...base.clusters.shared,
         bootstrapServers: [`127.0.0.1:${CLIENT_PORT}`],
-        local: { ...base.clusters.shared.local!, clientPort: CLIENT_PORT, controllerPort: CONTROLLER_PORT, heapMb: 256 },
+        local: {
+          ...base.clusters.shared.local!,
+          clientPort: CLIENT_PORT,
+          controllerPort: CONTROLLER_PORT,
+          heapMb: 256,
+        },
       },
     },
     sharedCluster: 'solo',
@@ -44,7 +49,10 @@ describe('kafka-tenancy local (cluster manager)', () => {
   });
 
   const ourJavaProcesses = () =>
-    spawnSync('pgrep', ['-f', localClusters(env)[0].propsFile], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    spawnSync('pgrep', ['-f', localClusters(env)[0].propsFile], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean);
 
   it('refuses to start when a port is taken, naming the port', async () => {
     const blocker = net.createServer();
@@ -79,7 +87,9 @@ describe('kafka-tenancy local (cluster manager)', () => {
   });
 
   it('writes the broker log where a failing run can print it', () => {
-    expect(fs.readFileSync(localClusters(env)[0].logFile, 'utf8')).toMatch(/Kafka Server started|started \(kafka\.server/);
+    expect(fs.readFileSync(localClusters(env)[0].logFile, 'utf8')).toMatch(
+      /Kafka Server started|started \(kafka\.server/,
+    );
   });
 
   it('stops exactly its own process and reports it stopped', async () => {

@@ -185,12 +185,12 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
   const stateAddresses = () => (readLocalState(platform.env, id) ?? []).map((r) => r.address).sort();
 
   /** Affected since main → plan those stacks → review (what the pull-request workflow does). */
-  const prPipeline = (): { stacks: string[]; review: PlanReview; markdown: string } => {
+  const prPipeline = async (): Promise<{ stacks: string[]; review: PlanReview; markdown: string }> => {
     const affected = computeAffected({ root, base: 'main', env: 'local' });
     expect(affected.removal.problems).toEqual([]);
     const stacks = affected.stacks.filter((s) => s.status !== 'removed').map((s) => s.stack);
     const m = model();
-    const results = planStacks({
+    const results = await planStacks({
       model: m,
       root,
       synthOut,
@@ -234,7 +234,7 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
       if (state.some((r) => r.type !== 'kafka_topic')) {
         git('checkout', '-q', '-f', 'main');
         write(file, tenantYaml({ lifecycle: 'decommissioning', extra: 'deleteDataOnDecommission: true' }));
-        deployStacks([id]);
+        await deployStacks([id]);
       }
       const a = admin();
       await a.connect();
@@ -327,7 +327,7 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
 
     // The review blocks it; someone merges it anyway. The topic's block is gone, and prevent_destroy with it.
     openPr('remove-topic', () => write(file, tenantYaml({ producerByteRate: 2097152 })));
-    const { review } = prPipeline();
+    const { review } = await prPipeline();
     expect(review.blockers.map((b) => `${b.code} ${b.subject}`)).toEqual([`data-loss ${id}.audit`]);
     merge('remove-topic');
     const stateBefore = stateAddresses();
@@ -338,7 +338,7 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     );
     golden('05-remove-topic.txt', problemLines(refused.stderr));
     // The library refuses the same way, and nothing was destroyed (nor applied at all).
-    expect(() => deployStacks([id])).toThrow(ValidationError);
+    await expect(deployStacks([id])).rejects.toThrow(ValidationError);
     expect(stateAddresses()).toEqual(stateBefore);
     expect((await onCluster()).topics).toEqual([`${id}.audit`, `${id}.orders`]);
 

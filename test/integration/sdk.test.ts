@@ -220,7 +220,7 @@ describe('tenant runtime SDK through the deployed principals on the local shared
     model = loadModel({ env: 'local' });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-sdk-'));
     const synth = synthesize(model, path.join(work, 'out'));
-    deploy({ model, outdir: synth.outdir, cli: platform.cli, secrets: platform.secrets });
+    await deploy({ model, outdir: synth.outdir, cli: platform.cli, secrets: platform.secrets });
     // What applications load: the partition map synth wrote next to the stacks.
     partitionMap = loadPartitionMap(synth.partitionMapFile);
     keys = localKeyringFor(

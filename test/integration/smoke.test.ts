@@ -51,7 +51,14 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
       localStatePath: path.join(workDir, 'smoke.tfstate'),
     });
     new TenantTopic(stack, topicName, {
-      topic: { name: topicName, logicalName: 'events', partitions: 2, replicationFactor: 1, config: { 'retention.ms': '3600000' }, allowDataLoss: true },
+      topic: {
+        name: topicName,
+        logicalName: 'events',
+        partitions: 2,
+        replicationFactor: 1,
+        config: { 'retention.ms': '3600000' },
+        allowDataLoss: true,
+      },
       preventDestroy: false,
     });
     new ScramPrincipal(stack, 'scram', { username });
@@ -75,7 +82,10 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
 
     const admin = platform.admin('shared');
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: foreignTopic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic: foreignTopic, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     await admin.disconnect();
   });
 
@@ -90,7 +100,11 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
   });
 
   const userClient = (password?: string) =>
-    kafkaClient(platform.brokers('shared'), { username, password: password ?? platform.secrets.get(scramSecretName(username))! }, { retries: 1 });
+    kafkaClient(
+      platform.brokers('shared'),
+      { username, password: password ?? platform.secrets.get(scramSecretName(username))! },
+      { retries: 1 },
+    );
 
   it('keeps the password out of the synthesized JSON', () => {
     const json = fs.readFileSync(path.join(workDir, 'out', 'stacks', 'smoke', 'cdk.tf.json'), 'utf8');
@@ -166,7 +180,10 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
     await admin.disconnect();
     expect(topics).not.toContain(topicName);
     expect(acls.resources).toHaveLength(0);
-    const err = await userClient().admin().connect().catch((e: unknown) => e);
+    const err = await userClient()
+      .admin()
+      .connect()
+      .catch((e: unknown) => e);
     expect(kafkaErrorType(err)).toBe('SASL_AUTHENTICATION_FAILED');
   });
 });

@@ -23,7 +23,9 @@ export async function requireLocalPlatform(): Promise<LocalPlatform> {
   const secrets = secretSourceFor(env);
   for (const c of localClusters(env)) {
     if (!(await probe(c, secrets, 8000))) {
-      throw new Error(`local cluster "${c.name}" is not reachable; run \`kafka-tenancy local up\` (npm test does this)`);
+      throw new Error(
+        `local cluster "${c.name}" is not reachable; run \`kafka-tenancy local up\` (npm test does this)`,
+      );
     }
   }
   const cli = readyToolchain();
@@ -38,5 +40,8 @@ export async function requireLocalPlatform(): Promise<LocalPlatform> {
 
 /** Short random lowercase suffix for anything a test creates. */
 export function suffix(): string {
-  return crypto.randomBytes(4).toString('hex').replace(/^[0-9]/, 'x');
+  return crypto
+    .randomBytes(4)
+    .toString('hex')
+    .replace(/^[0-9]/, 'x');
 }

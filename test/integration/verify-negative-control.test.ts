@@ -120,7 +120,7 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
-    model = ensureFleetDeployed(platform);
+    model = await ensureFleetDeployed(platform);
     tool = ConfigCommand.ensure(platform);
   });
 

@@ -65,7 +65,7 @@ describe('broker behaviours the verify probes rely on', () => {
 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
-    model = ensureFleetDeployed(platform);
+    model = await ensureFleetDeployed(platform);
   });
 
   describe('produce to a partition that does not exist', () => {

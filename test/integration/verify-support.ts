@@ -17,12 +17,12 @@ import { synthesize } from '../../src/stacks/synth';
 import type { LocalPlatform } from './support';
 
 /** Synthesize the example fleet into a temporary folder and deploy it (no changes when it is deployed already). */
-export function ensureFleetDeployed(platform: LocalPlatform): Model {
+export async function ensureFleetDeployed(platform: LocalPlatform): Promise<Model> {
   const model = loadModel({ env: platform.env.name });
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-verify-synth-'));
   try {
     synthesize(model, outdir);
-    deploy({ model, outdir, cli: platform.cli, secrets: platform.secrets });
+    await deploy({ model, outdir, cli: platform.cli, secrets: platform.secrets });
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

@@ -24,7 +24,7 @@ describe('kafka-tenancy verify on the deployed example fleet', () => {
 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
-    model = ensureFleetDeployed(platform);
+    model = await ensureFleetDeployed(platform);
     report = await runVerification({ model, secrets: platform.secrets });
   });
 

@@ -8,14 +8,13 @@ import { diag, table } from '../output';
 
 export function localCommand(): Command {
   const cmd = new Command('local').description('run the local Kafka platform: two KRaft clusters on 127.0.0.1');
-  cmd.addHelpText(
-    'before',
-    'Example:\n  kafka-tenancy local up && kafka-tenancy local status\n',
-  );
+  cmd.addHelpText('before', 'Example:\n  kafka-tenancy local up && kafka-tenancy local status\n');
 
   cmd
     .command('install')
-    .description('fetch Kafka jars (Maven), build the Mongey provider (Go) into a terraform mirror, find or build terraform/tofu')
+    .description(
+      'fetch Kafka jars (Maven), build the Mongey provider (Go) into a terraform mirror, find or build terraform/tofu',
+    )
     .action(() => {
       const t0 = Date.now();
       ensureKafkaLibs(diag);

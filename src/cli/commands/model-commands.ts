@@ -102,7 +102,7 @@ export function deployCommand(): Command {
         '--base <ref>',
         'git ref deployed before: refuses tenant files removed since then unless decommissioned (any state backend), and lets a topic removed since then go when that revision said allowDataLoss: true on it',
       ),
-  ).action((stacks: string[], o: ModelOptions & { out: string; base?: string }) => {
+  ).action(async (stacks: string[], o: ModelOptions & { out: string; base?: string }) => {
     const model = modelFrom(o);
     let base: Model | undefined;
     if (o.base) {
@@ -113,7 +113,7 @@ export function deployCommand(): Command {
     const synth = synthesize(model, path.resolve(o.out));
     const cli = readyToolchain(diag);
     const t0 = Date.now();
-    const results = deploy({
+    const results = await deploy({
       model,
       base,
       outdir: synth.outdir,

@@ -35,7 +35,7 @@ export function planCommand(): Command {
       .option('--out <dir>', 'plans folder (.tfplan files are apply inputs: keep them on this machine)', 'plans')
       .option('--synth-out <dir>', 'synth output folder', defaultOutdir())
       .option('--json', 'machine-readable output'),
-  ).action((stacks: string[], o: PlanCliOptions, cmd: Command) => {
+  ).action(async (stacks: string[], o: PlanCliOptions, cmd: Command) => {
     if (o.affected && !o.base) cmd.error('error: --affected needs --base <ref>', { exitCode: 2 });
     if (o.affected && stacks.length) cmd.error('error: give stack names or --affected, not both', { exitCode: 2 });
     const root = path.resolve(o.root);
@@ -54,7 +54,7 @@ export function planCommand(): Command {
       allowedRemovals = verdict.allowed.map((a) => a.id);
     }
     const t0 = Date.now();
-    const results = planStacks({
+    const results = await planStacks({
       model,
       root,
       tenantsDir: tenantsDirOf(o),

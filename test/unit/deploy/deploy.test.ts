@@ -94,9 +94,9 @@ describe('deploy refuses before applying anything', () => {
     fs.rmSync(log, { force: true });
   };
   const calls = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []);
-  const problems = (fn: () => unknown): string[] => {
+  const problems = async (fn: () => Promise<unknown>): Promise<string[]> => {
     try {
-      fn();
+      await fn();
     } catch (e) {
       if (e instanceof ValidationError) return e.problems.map(formatProblem);
       throw e;
@@ -120,10 +120,10 @@ describe('deploy refuses before applying anything', () => {
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('refuses a renamed (removed) topic, naming the file, the topic and the fix; applies nothing, not even the platform', () => {
+  it('refuses a renamed (removed) topic, naming the file, the topic and the fix; applies nothing, not even the platform', async () => {
     stacks({ platform: plan('quota-raise'), acme: plan('topic-rename') });
-    const run = () => deploy({ model: head(), outdir, cli, secrets: noSecrets, liveTopics: () => [] });
-    expect(problems(run)).toEqual([
+    const run = () => deploy({ model: head(), outdir, cli, secrets: noSecrets, liveTopics: async () => [] });
+    expect(await problems(run)).toEqual([
       'tenants/acme.yaml: topic acme.orders is deleted (no longer declared in tenants/acme.yaml; renamed to acme.orders2? the provider cannot rename a topic) and nothing approves it. ' +
         'restore the topic in tenants/acme.yaml; to delete it deliberately, first merge and deploy allowDataLoss: true on it, then remove it: plan-review and deploy take the approval from --base <that revision>',
     ]);
@@ -131,29 +131,29 @@ describe('deploy refuses before applying anything', () => {
     expect(fs.existsSync(path.join(outdir, 'stacks', 'platform', 'plan.tfplan'))).toBe(false);
   });
 
-  it('applies the removal when the base revision approved it with allowDataLoss, platform first', () => {
+  it('applies the removal when the base revision approved it with allowDataLoss, platform first', async () => {
     stacks({ platform: plan('quota-raise'), acme: plan('topic-rename') });
     const base = project('base', ORDERS_APPROVED, 'orders');
-    const res = deploy({ model: head(), base, outdir, cli, secrets: noSecrets, liveTopics: () => [] });
+    const res = await deploy({ model: head(), base, outdir, cli, secrets: noSecrets, liveTopics: async () => [] });
     expect(res.map((r) => `${r.stack} ${r.outcome}`)).toEqual(['platform applied', 'acme applied']);
     expect(calls().filter((c) => c.endsWith('apply'))).toEqual(['platform apply', 'acme apply']);
   });
 
-  it('runs show -json only for plans with changes (a no-change deploy stays init + plan)', () => {
+  it('runs show -json only for plans with changes (a no-change deploy stays init + plan)', async () => {
     stacks({});
-    const res = deploy({ model: head(), outdir, cli, secrets: noSecrets, liveTopics: () => [] });
+    const res = await deploy({ model: head(), outdir, cli, secrets: noSecrets, liveTopics: async () => [] });
     expect(res.map((r) => r.outcome)).toEqual(['no-changes', 'no-changes']);
     expect(calls()).toEqual(['platform init', 'platform plan', 'acme init', 'acme plan']);
   });
 
-  it('refuses a new tenant whose prefix already holds topics on its cluster, and asks only for that cluster', () => {
+  it('refuses a new tenant whose prefix already holds topics on its cluster, and asks only for that cluster', async () => {
     stacks({ acme: plan('new-tenant', false) });
     const asked: string[] = [];
-    const liveTopics = (cluster: string) => (
+    const liveTopics = async (cluster: string) => (
       asked.push(cluster),
       ['acme.orders', 'acmex.other', 'shared.orders.placed']
     );
-    expect(problems(() => deploy({ model: head(), outdir, cli, secrets: noSecrets, liveTopics }))).toEqual([
+    expect(await problems(() => deploy({ model: head(), outdir, cli, secrets: noSecrets, liveTopics }))).toEqual([
       'tenants/acme.yaml: id: topic acme.orders already exists on cluster shared (retained by a decommissioned tenant?); ' +
         'the grants of a new tenant "acme" on "acme." would reach their data. choose another id or delete/adopt them explicitly',
     ]);
@@ -161,12 +161,14 @@ describe('deploy refuses before applying anything', () => {
     expect(calls().filter((c) => c.endsWith('apply'))).toEqual([]);
   });
 
-  it('does not list topics for a tenant that has a state, nor for a new one whose prefix is free', () => {
+  it('does not list topics for a tenant that has a state, nor for a new one whose prefix is free', async () => {
     const ctx = reviewContext(head());
-    const never = () => {
+    const never = async (): Promise<string[]> => {
       throw new Error('must not list topics');
     };
-    expect(preApplyProblems('acme', plan('quota-raise'), ctx, head(), never)).toEqual([]);
-    expect(preApplyProblems('acme', plan('new-tenant', false), ctx, head(), () => ['acmex.orders'])).toEqual([]);
+    expect(await preApplyProblems('acme', plan('quota-raise'), ctx, head(), never)).toEqual([]);
+    expect(
+      await preApplyProblems('acme', plan('new-tenant', false), ctx, head(), async () => ['acmex.orders']),
+    ).toEqual([]);
   });
 });

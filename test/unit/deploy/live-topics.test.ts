@@ -8,25 +8,22 @@ describe('listing topics as admin (the new-tenant check)', () => {
   const secrets: SecretSource = { get: () => password, getOrCreate: () => password };
   const local = loadEnvironment('local');
 
-  it('refuses a cluster the environment does not have', () => {
-    expect(() => adminTopicLister(local, secrets)('nope')).toThrow('cluster "nope" is not in environment "local"');
+  it('refuses a cluster the environment does not have', async () => {
+    await expect(adminTopicLister(local, secrets)('nope')).rejects.toThrow(
+      'cluster "nope" is not in environment "local"',
+    );
   });
 
-  it('runs kafkaClient in a child process (from the TypeScript sources here) and reports an unreachable cluster without the password', () => {
+  it('reports an unreachable cluster with a hint and without the password', async () => {
     const env = {
       ...local,
       clusters: { ...local.clusters, shared: { ...local.clusters.shared, bootstrapServers: ['127.0.0.1:1'] } },
     };
-    let err: unknown;
-    try {
-      adminTopicLister(env, secrets)('shared');
-    } catch (e) {
-      err = e;
-    }
+    const err = await adminTopicLister(env, secrets)('shared').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnvironmentError);
     const message = (err as Error).message;
     expect(message).toContain('cannot list the topics of cluster "shared" as admin');
     expect(message).toMatch(/ECONNREFUSED|Connection error|connect/i);
     expect(message.includes(password)).toBe(false);
-  });
+  }, 60_000);
 });
