@@ -32,7 +32,10 @@ function generatedFleet(n: number): string {
   return dir;
 }
 
-function measure(label: string, tenantsDir: string): { label: string; tenants: number; ms: number; heapMb: number; acls: number } {
+function measure(
+  label: string,
+  tenantsDir: string,
+): { label: string; tenants: number; ms: number; heapMb: number; acls: number } {
   global.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   const t0 = process.hrtime.bigint();
@@ -46,7 +49,10 @@ function measure(label: string, tenantsDir: string): { label: string; tenants: n
   return { label, tenants: model.tenants.length, ms, heapMb, acls };
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const runs = [measure('example fleet (baseline)', path.join(projectRoot(), 'tenants'))];
 for (const n of sizes.length ? sizes : [50, 200]) {
   const dir = generatedFleet(n);

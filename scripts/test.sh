@@ -9,7 +9,7 @@ mkdir -p reports
 
 phase_start "npm dependencies"; ensure_npm_deps; phase_end
 phase_start "build (tsc)"; npm run -s build; npx tsc -p tsconfig.test.json; phase_end
-phase_start "lint"; npx eslint --max-warnings=0 . ; phase_end
+phase_start "lint"; npx eslint --max-warnings=0 . ; npx prettier --check . ; phase_end
 phase_start "toolchain (jars, provider, cli)"; cli local install; phase_end
 
 STARTED_CLUSTERS=0

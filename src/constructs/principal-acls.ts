@@ -22,11 +22,15 @@ const sep = (p: PrincipalAclsProps) => p.separator ?? '.';
 const RULES: readonly Rule<PrincipalAclsProps>[] = [
   {
     check: (p) => p.bindings.every((b) => /^User:[^*]+$/.test(b.principal)),
-    message: (p) => `wildcard or malformed principal: ${p.bindings.filter((b) => !/^User:[^*]+$/.test(b.principal)).map((b) => b.principal).join(', ')}`,
+    message: (p) =>
+      `wildcard or malformed principal: ${p.bindings
+        .filter((b) => !/^User:[^*]+$/.test(b.principal))
+        .map((b) => b.principal)
+        .join(', ')}`,
   },
   {
     check: (p) => p.bindings.every((b) => b.resourceType !== 'Cluster'),
-    message: () => 'tenants never get cluster-level grants (DESCRIBE on the cluster lists every principal\'s ACLs)',
+    message: () => "tenants never get cluster-level grants (DESCRIBE on the cluster lists every principal's ACLs)",
   },
   {
     check: (p) => p.bindings.every((b) => !b.resourceName.includes('*')),
@@ -36,7 +40,10 @@ const RULES: readonly Rule<PrincipalAclsProps>[] = [
     check: (p) => p.bindings.every((b) => b.patternType !== 'Prefixed' || b.resourceName.endsWith(sep(p))),
     message: (p) =>
       `PREFIXED names must end with "${sep(p)}" so "acme" cannot match "acme-eu": ` +
-      p.bindings.filter((b) => b.patternType === 'Prefixed' && !b.resourceName.endsWith(sep(p))).map((b) => b.resourceName).join(', '),
+      p.bindings
+        .filter((b) => b.patternType === 'Prefixed' && !b.resourceName.endsWith(sep(p)))
+        .map((b) => b.resourceName)
+        .join(', '),
   },
   {
     check: (p) => new Set(p.bindings.map((b) => b.id)).size === p.bindings.length,

@@ -10,10 +10,22 @@ export interface PrincipalQuotaProps {
 }
 
 const RULES: readonly Rule<PrincipalQuotaProps>[] = [
-  { check: (p) => p.username.length > 0 && !p.username.includes('*'), message: (p) => `invalid quota entity "${p.username}"` },
-  { check: (p) => p.quota.producerByteRate > 0, message: (p) => `producerByteRate must be positive, got ${p.quota.producerByteRate}` },
-  { check: (p) => p.quota.consumerByteRate > 0, message: (p) => `consumerByteRate must be positive, got ${p.quota.consumerByteRate}` },
-  { check: (p) => p.quota.requestPercentage > 0, message: (p) => `requestPercentage must be positive, got ${p.quota.requestPercentage}` },
+  {
+    check: (p) => p.username.length > 0 && !p.username.includes('*'),
+    message: (p) => `invalid quota entity "${p.username}"`,
+  },
+  {
+    check: (p) => p.quota.producerByteRate > 0,
+    message: (p) => `producerByteRate must be positive, got ${p.quota.producerByteRate}`,
+  },
+  {
+    check: (p) => p.quota.consumerByteRate > 0,
+    message: (p) => `consumerByteRate must be positive, got ${p.quota.consumerByteRate}`,
+  },
+  {
+    check: (p) => p.quota.requestPercentage > 0,
+    message: (p) => `requestPercentage must be positive, got ${p.quota.requestPercentage}`,
+  },
 ];
 
 /**

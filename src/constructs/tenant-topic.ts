@@ -16,9 +16,15 @@ export interface TenantTopicProps {
 
 const RULES: readonly Rule<TenantTopicProps>[] = [
   { check: (p) => /^[a-zA-Z0-9._-]+$/.test(p.topic.name), message: (p) => `illegal topic name "${p.topic.name}"` },
-  { check: (p) => p.topic.name.length <= 249, message: (p) => `topic name longer than 249 characters` + ` (${p.topic.name.length})` },
+  {
+    check: (p) => p.topic.name.length <= 249,
+    message: (p) => `topic name longer than 249 characters` + ` (${p.topic.name.length})`,
+  },
   { check: (p) => p.topic.partitions >= 1, message: (p) => `partitions must be at least 1, got ${p.topic.partitions}` },
-  { check: (p) => p.topic.replicationFactor >= 1, message: (p) => `replication factor must be at least 1, got ${p.topic.replicationFactor}` },
+  {
+    check: (p) => p.topic.replicationFactor >= 1,
+    message: (p) => `replication factor must be at least 1, got ${p.topic.replicationFactor}`,
+  },
 ];
 
 /** One Kafka topic. Its construct id is its name, so reordering a tenant file never changes the plan. */

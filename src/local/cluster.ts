@@ -177,7 +177,9 @@ function format(c: LocalCluster, libs: string, adminPassword: string, log: (m: s
   if (res.status !== 0) {
     // Never echo the command line: it carries the admin password.
     fs.rmSync(c.dataDir, { recursive: true, force: true });
-    throw new EnvironmentError(`formatting cluster "${c.name}" failed:\n${(res.stdout + res.stderr).trim().split('\n').slice(-15).join('\n')}`);
+    throw new EnvironmentError(
+      `formatting cluster "${c.name}" failed:\n${(res.stdout + res.stderr).trim().split('\n').slice(-15).join('\n')}`,
+    );
   }
   fs.writeFileSync(path.join(c.dir, 'admin.fingerprint'), fingerprint(adminPassword));
 }
@@ -219,7 +221,10 @@ async function waitReady(c: LocalCluster, pid: number, secrets: SecretSource, de
   let delay = 250;
   while (Date.now() - start < deadlineMs) {
     if (!isAlive(pid)) {
-      throw new EnvironmentError(`broker of cluster "${c.name}" exited during start-up. Log tail:\n${logTail(c)}`, 'fix the cause above, or `kafka-tenancy local reset`');
+      throw new EnvironmentError(
+        `broker of cluster "${c.name}" exited during start-up. Log tail:\n${logTail(c)}`,
+        'fix the cause above, or `kafka-tenancy local reset`',
+      );
     }
     if (await probe(c, secrets)) return;
     await new Promise((r) => setTimeout(r, delay));
@@ -242,7 +247,11 @@ async function warmUpCoordinators(c: LocalCluster, secrets: SecretSource): Promi
     retries: 10,
   });
   const admin = kafka.admin();
-  const producer = kafka.producer({ transactionalId: 'kafka-tenancy-warmup', idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    transactionalId: 'kafka-tenancy-warmup',
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   try {
     await admin.connect();
     await admin.describeGroups(['kafka-tenancy-warmup']);
@@ -375,7 +384,9 @@ export async function status(env: Environment): Promise<ClusterStatus[]> {
  * Refuses for environments that are not entirely local: their state describes clusters we do not own.
  */
 export async function reset(env: Environment, log: (msg: string) => void = () => undefined): Promise<void> {
-  const remote = Object.entries(env.clusters).filter(([, c]) => !c.local).map(([n]) => n);
+  const remote = Object.entries(env.clusters)
+    .filter(([, c]) => !c.local)
+    .map(([n]) => n);
   if (remote.length || env.state.backend !== 'local') {
     throw new EnvironmentError(
       `refusing to reset environment "${env.name}": ` +
@@ -391,7 +402,8 @@ export async function reset(env: Environment, log: (msg: string) => void = () =>
   const state = stateDir(env.name);
   if (fs.existsSync(state)) {
     const files = fs.readdirSync(state).filter((f) => /\.tfstate(\.backup)?$/.test(f));
-    if (files.length) log(`removing ${files.length} terraform state file(s) in ${state} (they described the wiped clusters)`);
+    if (files.length)
+      log(`removing ${files.length} terraform state file(s) in ${state} (they described the wiped clusters)`);
     for (const f of files) fs.rmSync(path.join(state, f), { force: true });
   }
 }

@@ -18,7 +18,8 @@ function goEnv(): NodeJS.ProcessEnv {
 }
 
 function requireGo(): void {
-  if (!which('go')) throw new EnvironmentError('go is not on PATH (needed to build the Mongey provider)', 'install Go ≥ 1.24');
+  if (!which('go'))
+    throw new EnvironmentError('go is not on PATH (needed to build the Mongey provider)', 'install Go ≥ 1.24');
 }
 
 /** Path of the provider binary inside the filesystem mirror (unpacked layout). */

@@ -12,7 +12,11 @@ export function buildStacks(app: App, model: Model): { platform: PlatformStack; 
   // State path relative to cdktf.out/stacks/<name>, so the synthesized JSON holds no machine-specific path.
   const statePath = (stack: string) =>
     path.relative(path.join(app.outdir, 'stacks', stack), path.join(stateDir(model.env.name), `${stack}.tfstate`));
-  const platform = new PlatformStack(app, { env: model.env, platform: model.platform, localStatePath: statePath(PLATFORM_STACK) });
+  const platform = new PlatformStack(app, {
+    env: model.env,
+    platform: model.platform,
+    localStatePath: statePath(PLATFORM_STACK),
+  });
   const tenants = model.tenants.map((tenant) => {
     const stack = new TenantStack(app, { env: model.env, tenant, localStatePath: statePath(tenant.id) });
     if (tenant.cluster === model.env.sharedCluster) stack.addDependency(platform);

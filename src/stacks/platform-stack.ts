@@ -13,7 +13,11 @@ export class PlatformStack extends KafkaStack {
     scope: Construct,
     props: { readonly env: Environment; readonly platform: PlatformModel; readonly localStatePath?: string },
   ) {
-    super(scope, PLATFORM_STACK, { env: props.env, cluster: props.env.sharedCluster, localStatePath: props.localStatePath });
+    super(scope, PLATFORM_STACK, {
+      env: props.env,
+      cluster: props.env.sharedCluster,
+      localStatePath: props.localStatePath,
+    });
     for (const topic of props.platform.topics) {
       new TenantTopic(this, topic.name, { topic, preventDestroy: !topic.allowDataLoss });
     }

@@ -19,7 +19,11 @@ export interface TenantStackProps {
  */
 export class TenantStack extends KafkaStack {
   constructor(scope: Construct, props: TenantStackProps) {
-    super(scope, props.tenant.id, { env: props.env, cluster: props.tenant.cluster, localStatePath: props.localStatePath });
+    super(scope, props.tenant.id, {
+      env: props.env,
+      cluster: props.tenant.cluster,
+      localStatePath: props.localStatePath,
+    });
     const t = props.tenant;
     const decommissioning = t.lifecycle === 'decommissioning';
     for (const topic of t.topics) {

@@ -3,7 +3,10 @@ import * as path from 'node:path';
 import { VERSIONS, PROVIDER_SOURCE } from '../../src/local/versions';
 
 describe('committed provider bindings', () => {
-  const versions = JSON.parse(fs.readFileSync(path.join(__dirname, '../../gen/versions.json'), 'utf8')) as Record<string, string>;
+  const versions = JSON.parse(fs.readFileSync(path.join(__dirname, '../../gen/versions.json'), 'utf8')) as Record<
+    string,
+    string
+  >;
 
   it('were generated from the pinned Mongey provider version', () => {
     expect(versions[PROVIDER_SOURCE]).toBe(VERSIONS.provider);

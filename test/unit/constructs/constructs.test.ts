@@ -6,7 +6,10 @@ import { PrincipalQuota } from '../../../src/constructs/principal-quota';
 import { TenantPrincipal } from '../../../src/constructs/tenant-principal';
 import type { AclBinding, TopicModel } from '../../../src/model/types';
 
-type Synth = { resource: Record<string, Record<string, Record<string, unknown>>>; variable?: Record<string, Record<string, unknown>> };
+type Synth = {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  variable?: Record<string, Record<string, unknown>>;
+};
 
 function synth(build: (stack: TerraformStack) => void): Synth {
   const app = Testing.app();
@@ -41,7 +44,10 @@ const binding = (over: Partial<AclBinding> = {}): AclBinding => ({
 
 describe('TenantTopic', () => {
   it('creates the topic with name, partitions, replication factor and configs from the model', () => {
-    const [t] = only(synth((s) => new TenantTopic(s, topic.name, { topic })), 'kafka_topic');
+    const [t] = only(
+      synth((s) => new TenantTopic(s, topic.name, { topic })),
+      'kafka_topic',
+    );
     expect(t).toMatchObject({
       name: 'acme.orders',
       partitions: 6,
@@ -51,12 +57,18 @@ describe('TenantTopic', () => {
   });
 
   it('protects the topic from destruction by default', () => {
-    const [t] = only(synth((s) => new TenantTopic(s, topic.name, { topic })), 'kafka_topic');
+    const [t] = only(
+      synth((s) => new TenantTopic(s, topic.name, { topic })),
+      'kafka_topic',
+    );
     expect(t.lifecycle).toEqual({ prevent_destroy: true });
   });
 
   it('drops the protection only when asked', () => {
-    const [t] = only(synth((s) => new TenantTopic(s, topic.name, { topic, preventDestroy: false })), 'kafka_topic');
+    const [t] = only(
+      synth((s) => new TenantTopic(s, topic.name, { topic, preventDestroy: false })),
+      'kafka_topic',
+    );
     expect(t.lifecycle).toEqual({ prevent_destroy: false });
   });
 
@@ -91,7 +103,10 @@ describe('ScramPrincipal', () => {
 
 describe('PrincipalAcls', () => {
   it('creates one ALLOW acl per binding, field by field', () => {
-    const s = synth((st) => new PrincipalAcls(st, 'acls', { bindings: [binding({ resourceType: 'TransactionalId', operation: 'Write' })] }));
+    const s = synth(
+      (st) =>
+        new PrincipalAcls(st, 'acls', { bindings: [binding({ resourceType: 'TransactionalId', operation: 'Write' })] }),
+    );
     const [acl] = only(s, 'kafka_acl');
     expect(acl).toMatchObject({
       acl_principal: 'User:acme.billing',
@@ -107,15 +122,24 @@ describe('PrincipalAcls', () => {
   it('derives resource names in the plan from binding ids, so reordering bindings changes nothing', () => {
     const a = binding({ operation: 'Read' });
     const b = binding({ operation: 'Describe' });
-    const keys = (bs: AclBinding[]) => Object.keys(synth((st) => new PrincipalAcls(st, 'acls', { bindings: bs })).resource.kafka_acl).sort();
+    const keys = (bs: AclBinding[]) =>
+      Object.keys(synth((st) => new PrincipalAcls(st, 'acls', { bindings: bs })).resource.kafka_acl).sort();
     expect(keys([a, b])).toEqual(keys([b, a]));
   });
 
   it.each([
     ['a wildcard principal', binding({ principal: 'User:*' }), /wildcard or malformed principal/],
     ['a prefix without the separator', binding({ resourceName: 'acme' }), /must end with "\."/],
-    ['a literal "*" group', binding({ resourceType: 'Group', patternType: 'Literal', resourceName: '*' }), /may not contain "\*"/],
-    ['a cluster grant', binding({ resourceType: 'Cluster', patternType: 'Literal', resourceName: 'kafka-cluster' }), /cluster-level grants/],
+    [
+      'a literal "*" group',
+      binding({ resourceType: 'Group', patternType: 'Literal', resourceName: '*' }),
+      /may not contain "\*"/,
+    ],
+    [
+      'a cluster grant',
+      binding({ resourceType: 'Cluster', patternType: 'Literal', resourceName: 'kafka-cluster' }),
+      /cluster-level grants/,
+    ],
   ])('refuses %s', (_name, bad, message) => {
     expect(() => synth((st) => new PrincipalAcls(st, 'acls', { bindings: [bad] }))).toThrow(message);
   });
@@ -140,7 +164,13 @@ describe('PrincipalQuota', () => {
 
   it('refuses a zero quota', () => {
     expect(() =>
-      synth((st) => new PrincipalQuota(st, 'q', { username: 'a.b', quota: { producerByteRate: 0, consumerByteRate: 1, requestPercentage: 1 } })),
+      synth(
+        (st) =>
+          new PrincipalQuota(st, 'q', {
+            username: 'a.b',
+            quota: { producerByteRate: 0, consumerByteRate: 1, requestPercentage: 1 },
+          }),
+      ),
     ).toThrow(/producerByteRate must be positive/);
   });
 });

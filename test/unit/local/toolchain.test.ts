@@ -22,12 +22,20 @@ describe('local reset', () => {
   const local = loadEnvironment('local');
 
   it('refuses an environment with a cluster it did not start', async () => {
-    const env = { ...local, name: 'mixed', clusters: { ...local.clusters, prod: { ...local.clusters.shared, local: undefined } } };
+    const env = {
+      ...local,
+      name: 'mixed',
+      clusters: { ...local.clusters, prod: { ...local.clusters.shared, local: undefined } },
+    };
     await expect(reset(env)).rejects.toThrow(/refusing to reset environment "mixed": clusters prod are not local/);
   });
 
   it('refuses an environment whose state is remote', async () => {
-    const env = { ...local, name: 'remote', state: { backend: 's3' as const, bucket: 'b', region: 'r', keyPrefix: 'k' } };
+    const env = {
+      ...local,
+      name: 'remote',
+      state: { backend: 's3' as const, bucket: 'b', region: 'r', keyPrefix: 'k' },
+    };
     await expect(reset(env)).rejects.toThrow(/its state backend is s3/);
   });
 });

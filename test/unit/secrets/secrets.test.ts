@@ -2,7 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EnvSecrets, LocalFileSecrets, randomPassword } from '../../../src/secrets';
-import { adminPasswordVariable, scramSecretName, secretForVariable, variableNames } from '../../../src/model/terraform-names';
+import {
+  adminPasswordVariable,
+  scramSecretName,
+  secretForVariable,
+  variableNames,
+} from '../../../src/model/terraform-names';
 
 describe('LocalFileSecrets', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-secrets-'));
@@ -52,7 +57,11 @@ describe('terraform variable names', () => {
   it('map a username to its variable and back to its secret', () => {
     const { password } = variableNames('acme.billing-app');
     expect(password).toBe('scram_password_acme__billing-app');
-    expect(secretForVariable(password)).toEqual({ kind: 'scram', username: 'acme.billing-app', secret: scramSecretName('acme.billing-app') });
+    expect(secretForVariable(password)).toEqual({
+      kind: 'scram',
+      username: 'acme.billing-app',
+      secret: scramSecretName('acme.billing-app'),
+    });
   });
 
   it('map the admin variable to its cluster', () => {

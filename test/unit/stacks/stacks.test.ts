@@ -27,7 +27,9 @@ describe('stacks of the example fleet', () => {
   const byTier = (tier: TenantModel['tier']) => model.tenants.filter((t) => t.tier === tier);
 
   it('synthesizes one stack per tenant plus the platform stack', () => {
-    expect(fs.readdirSync(path.join(out.dir, 'stacks')).sort()).toEqual(['platform', ...model.tenants.map((t) => t.id)].sort());
+    expect(fs.readdirSync(path.join(out.dir, 'stacks')).sort()).toEqual(
+      ['platform', ...model.tenants.map((t) => t.id)].sort(),
+    );
   });
 
   it('points a dedicated tenant at its own cluster and nothing of it at the shared cluster', () => {
@@ -92,13 +94,18 @@ describe('stacks of the example fleet', () => {
 describe('a decommissioning tenant', () => {
   const base = loadModel({ env: 'local' });
   const acme = base.tenants.find((t) => t.id === 'acme')!;
-  const withAcme = (t: TenantModel): Model => ({ ...base, tenants: base.tenants.map((x) => (x.id === 'acme' ? t : x)) });
+  const withAcme = (t: TenantModel): Model => ({
+    ...base,
+    tenants: base.tenants.map((x) => (x.id === 'acme' ? t : x)),
+  });
 
   it('keeps only its topics, still protected, when data is retained', () => {
     const out = synthModel(withAcme({ ...acme, lifecycle: 'decommissioning', deleteData: false }));
     const s = out.stack('acme');
     expect(Object.keys(s.resource ?? {})).toEqual(['kafka_topic']);
-    expect(resources(s, 'kafka_topic').every((t) => (t.lifecycle as { prevent_destroy: boolean }).prevent_destroy)).toBe(true);
+    expect(
+      resources(s, 'kafka_topic').every((t) => (t.lifecycle as { prevent_destroy: boolean }).prevent_destroy),
+    ).toBe(true);
     fs.rmSync(out.dir, { recursive: true, force: true });
   });
 
