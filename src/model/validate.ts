@@ -702,6 +702,27 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    code: 'dedicated_partitions_exhausted',
+    describe: 'reservations leave at least one partition of each shared topic to everyone else',
+    check: ({ env, tenants }) =>
+      env.sharedTopics.flatMap((topic) => {
+        const reserving = tenants.filter((t) => t.spec.dedicatedPartitions.some((d) => d.topic === topic.name));
+        const reserved = new Set(
+          reserving.flatMap((t) =>
+            t.spec.dedicatedPartitions.filter((d) => d.topic === topic.name).flatMap((d) => d.partitions),
+          ),
+        );
+        const free = Array.from({ length: topic.partitions }, (_, p) => p).filter((p) => !reserved.has(p));
+        if (reserving.length === 0 || free.length > 0) return [];
+        return reserving.map((t) => ({
+          file: t.file,
+          path: `dedicatedPartitions[${t.spec.dedicatedPartitions.findIndex((d) => d.topic === topic.name)}]`,
+          code: 'dedicated_partitions_exhausted',
+          message: `every one of the ${topic.partitions} partitions of "${topic.name}" is reserved (by ${reserving.map((r) => `"${r.spec.id}"`).join(', ')}), so no other tenant could produce to it; reserve fewer partitions or add partitions to the shared topic in environments/${env.name}.yaml`,
+        }));
+      }),
+  },
+  {
     code: 'dedicated_partitions_not_produced',
     describe: 'a tenant reserves partitions only of shared topics it produces',
     check: ({ env, tenants }) =>
