@@ -78,8 +78,9 @@ function stateHasResources(file: string): boolean {
   }
 }
 
-export function refuseOrphans(model: Model, known: readonly string[]): void {
-  const orphans = orphanedStacks(model, known);
+/** Refuse local states of stacks with no tenant file, unless their removal was judged fine (decommissioned). */
+export function refuseOrphans(model: Model, known: readonly string[], allowed: readonly string[] = []): void {
+  const orphans = orphanedStacks(model, known).filter((s) => !allowed.includes(s));
   if (orphans.length === 0) return;
   throw new ValidationError(
     orphans.map((stack) => ({
@@ -88,7 +89,8 @@ export function refuseOrphans(model: Model, known: readonly string[]): void {
       code: 'tenant_file_removed',
       message:
         `tenant "${stack}" is deployed but its file is gone; removing a file never deletes a tenant. ` +
-        `restore the file and set "lifecycle: decommissioning" (add "deleteDataOnDecommission: true" only if its topics may be deleted), deploy, then remove the file`,
+        `restore the file and set "lifecycle: decommissioning" (add "deleteDataOnDecommission: true" only if its topics may be deleted), ` +
+        `deploy (kafka-tenancy decommission ${stack}), then remove the file`,
     })),
   );
 }

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError, type Problem } from '../errors';
-import { orphanedStacks, synthesizedStacks } from '../deploy/deploy';
+import { refuseOrphans, synthesizedStacks } from '../deploy/deploy';
 import { adminTopicLister, type TopicLister } from '../deploy/live-topics';
 import { StackRunner } from '../deploy/terraform';
 import type { TerraformCli } from '../local/toolchain';
@@ -90,23 +90,6 @@ export function declaredTopics(model: Model, stack: string, root: string, tenant
   });
 }
 
-/** Refuse local states of stacks with no tenant file (unless their removal was judged fine). */
-function refuseOrphanedStacks(model: Model, known: readonly string[], allowed: readonly string[]): void {
-  const orphans = orphanedStacks(model, known).filter((s) => !allowed.includes(s));
-  if (orphans.length === 0) return;
-  throw new ValidationError(
-    orphans.map((stack) => ({
-      file: `tenants/${stack}.yaml`,
-      path: '',
-      code: 'tenant_file_removed',
-      message:
-        `tenant "${stack}" is deployed but its file is gone; removing a file never deletes a tenant. ` +
-        `restore the file and set "lifecycle: decommissioning" (add "deleteDataOnDecommission: true" only if its topics may be deleted), ` +
-        `deploy (kafka-tenancy decommission ${stack}), then remove the file`,
-    })),
-  );
-}
-
 const countActions = (plan: TfPlan) => {
   const n = { add: 0, change: 0, replace: 0, remove: 0 };
   for (const rc of plan.resource_changes ?? []) {
@@ -121,7 +104,7 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
   const synth = synthesize(opts.model, opts.synthOut);
   log(`synthesized ${synth.stacks.length} stacks in ${synth.durationMs} ms`);
   const all = synthesizedStacks(opts.synthOut);
-  refuseOrphanedStacks(opts.model, all, opts.allowedRemovals ?? []);
+  refuseOrphans(opts.model, all, opts.allowedRemovals ?? []);
   const unknown = (opts.stacks ?? []).filter((s) => !all.includes(s));
   if (unknown.length) {
     throw new ValidationError(
