@@ -125,6 +125,16 @@ function ourPid(c: LocalCluster): number | undefined {
   }
 }
 
+/** Is the port in the kernel's range for outgoing connections (where any client socket may hold it)? */
+function inEphemeralRange(port: number): boolean {
+  try {
+    const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return port >= lo && port <= hi;
+  } catch {
+    return false;
+  }
+}
+
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
@@ -292,7 +302,10 @@ export async function up(env: Environment, opts: UpOptions = {}): Promise<Cluste
       if (!(await portFree(port))) {
         throw new EnvironmentError(
           `cluster "${c.name}": port 127.0.0.1:${port} is already in use by another process`,
-          `stop that process or change the port in environments/${env.name}.yaml`,
+          `stop that process or change the port in environments/${env.name}.yaml` +
+            (inEphemeralRange(port)
+              ? ` (${port} is in this machine's ephemeral port range, where outgoing connections take ports at random: pick one below it)`
+              : ''),
         );
       }
     }

@@ -13,8 +13,9 @@ import { down, localClusters, reset, status, up } from '../../src/local/cluster'
 
 jest.setTimeout(240_000);
 
-const CLIENT_PORT = 39092;
-const CONTROLLER_PORT = 39093;
+// Below the ephemeral range (32768-60999): a port in it can be taken at any moment by an outgoing connection.
+const CLIENT_PORT = 17092;
+const CONTROLLER_PORT = 17093;
 
 describe('kafka-tenancy local (cluster manager)', () => {
   const savedLocalDir = process.env.KAFKA_TENANCY_LOCAL_DIR;

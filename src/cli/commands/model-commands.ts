@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 
-import { loadModel, projectRoot, tenantJsonSchema } from '../../model';
+import { projectRoot, tenantJsonSchema } from '../../model';
 import type { Model } from '../../model/types';
 import { synthesize } from '../../stacks/synth';
 import { deploy } from '../../deploy/deploy';
@@ -9,41 +9,14 @@ import { readyToolchain } from '../../deploy/terraform';
 import { secretSourceFor } from '../../secrets';
 import { checkRemovedTenants, refuseRemovedTenants } from '../../pipeline/affected';
 import { diag, table } from '../output';
-import { baseModel, tenantsDirOf } from './project-options';
-
-export interface ModelOptions {
-  readonly env: string;
-  /** As typed by the user (relative to the current directory); @default - `tenants/` in the project */
-  readonly tenantsDir?: string;
-  /** Project root holding environments/ and tenants/; @default - this checkout */
-  readonly root?: string;
-}
-
-export function withModelOptions(cmd: Command): Command {
-  return cmd
-    .option('--env <name>', 'environment (environments/<name>.yaml)', process.env.KAFKA_TENANCY_ENV ?? 'local')
-    .option('--tenants-dir <dir>', 'folder of tenant files (default: tenants/ of the project)')
-    .option(
-      '--root <dir>',
-      "project root holding environments/ and the tenants folder (state and secrets stay under this checkout's .local unless KAFKA_TENANCY_STATE_DIR / KAFKA_TENANCY_LOCAL_DIR say otherwise)",
-    );
-}
-
-const rootOf = (o: ModelOptions) => path.resolve(o.root ?? projectRoot());
-
-export function modelFrom(o: ModelOptions): Model {
-  return loadModel({ env: o.env, root: rootOf(o), tenantsDir: o.tenantsDir ? path.resolve(o.tenantsDir) : undefined });
-}
-
-/** The tenants folder relative to the project root. */
-const tenantsDirIn = (o: ModelOptions) => tenantsDirOf({ env: o.env, tenantsDir: o.tenantsDir, root: rootOf(o) });
+import { baseModel, projectModel, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
 
 export function defaultOutdir(): string {
   return path.join(projectRoot(), 'cdktf.out');
 }
 
 export function validateCommand(): Command {
-  return withModelOptions(
+  return withProjectOptions(
     new Command('validate')
       .description('check every tenant file and the environment; prints every problem at once (exit 1 if any)')
       .addHelpText(
@@ -51,10 +24,12 @@ export function validateCommand(): Command {
         'Example:\n  kafka-tenancy validate --env local\n  kafka-tenancy validate --base origin/main   # also refuses removed tenant files\n',
       )
       .option('--base <ref>', 'git ref: refuse tenant files removed since then unless they were decommissioned'),
-  ).action((o: ModelOptions & { base?: string }) => {
-    const model = modelFrom(o);
+  ).action((o: ProjectOptions & { base?: string }) => {
+    const model = projectModel(o);
     if (o.base) {
-      refuseRemovedTenants(checkRemovedTenants({ root: rootOf(o), base: o.base, model, tenantsDir: tenantsDirIn(o) }));
+      refuseRemovedTenants(
+        checkRemovedTenants({ root: path.resolve(o.root), base: o.base, model, tenantsDir: tenantsDirOf(o) }),
+      );
     }
     diag(`${model.tenants.length} tenant(s) valid for environment "${model.env.name}"`);
   });
@@ -70,15 +45,15 @@ export function schemaCommand(): Command {
 }
 
 export function synthCommand(): Command {
-  return withModelOptions(
+  return withProjectOptions(
     new Command('synth')
       .description(
         'validate, then synthesize one stack per tenant plus the platform stack (no Kafka or Terraform needed)',
       )
       .addHelpText('before', 'Example:\n  kafka-tenancy synth --out cdktf.out\n')
       .option('--out <dir>', 'output folder', defaultOutdir()),
-  ).action((o: ModelOptions & { out: string }) => {
-    const model = modelFrom(o);
+  ).action((o: ProjectOptions & { out: string }) => {
+    const model = projectModel(o);
     const res = synthesize(model, path.resolve(o.out));
     diag(
       `synthesized ${res.stacks.length} stacks into ${res.outdir} in ${res.durationMs} ms: ${res.stacks.join(', ')}`,
@@ -87,7 +62,7 @@ export function synthCommand(): Command {
 }
 
 export function deployCommand(): Command {
-  return withModelOptions(
+  return withProjectOptions(
     new Command('deploy')
       .argument('[stacks...]', 'stacks to deploy (default: all, platform first)')
       .description(
@@ -102,12 +77,12 @@ export function deployCommand(): Command {
         '--base <ref>',
         'git ref deployed before: refuses tenant files removed since then unless decommissioned (any state backend), and lets a topic removed since then go when that revision said allowDataLoss: true on it',
       ),
-  ).action(async (stacks: string[], o: ModelOptions & { out: string; base?: string }) => {
-    const model = modelFrom(o);
+  ).action(async (stacks: string[], o: ProjectOptions & { out: string; base?: string }) => {
+    const model = projectModel(o);
     let base: Model | undefined;
     if (o.base) {
-      const root = rootOf(o);
-      refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirIn(o) }));
+      const root = path.resolve(o.root);
+      refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirOf(o) }));
       base = baseModel({ env: o.env, tenantsDir: o.tenantsDir, root }, o.base);
     }
     const synth = synthesize(model, path.resolve(o.out));

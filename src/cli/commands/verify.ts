@@ -17,9 +17,9 @@ import {
   tenantRows,
 } from '../../verify';
 import { diag, table } from '../output';
-import { type ModelOptions, modelFrom, withModelOptions } from './model-commands';
+import { projectModel, withProjectOptions, type ProjectOptions } from './project-options';
 
-interface VerifyCliOptions extends ModelOptions {
+interface VerifyCliOptions extends ProjectOptions {
   readonly tenants?: string[];
   readonly json?: boolean;
   readonly junit?: string;
@@ -112,7 +112,7 @@ function printHuman(report: VerificationReport, all: boolean): void {
 }
 
 export function verifyCommand(): Command {
-  return withModelOptions(
+  return withProjectOptions(
     new Command('verify')
       .description(
         'prove isolation on the live clusters: connect as every tenant principal and check what it can and cannot do (exit 1 unless every check passes)',
@@ -134,7 +134,7 @@ export function verifyCommand(): Command {
       .option('--seed <seed>', 'seed of the tenant-pair sample for fleets over 50 tenants per cluster', DEFAULT_SEED)
       .option('--all', 'list every check in the table, not only failures'),
   ).action(async (o: VerifyCliOptions) => {
-    const model = modelFrom(o);
+    const model = projectModel(o);
     const progress = progressReporter();
     let report: VerificationReport;
     try {
