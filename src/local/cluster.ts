@@ -153,6 +153,17 @@ function fingerprint(secret: string): string {
   return crypto.createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }
 
+/**
+ * A Kafka cluster id: 16 random bytes, URL-safe base64 without padding. Like Kafka's own Uuid.randomUuid, never
+ * one starting with "-", which the storage tool's argument parser would take for an option (1 id in 64).
+ */
+export function randomClusterId(): string {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function format(c: LocalCluster, libs: string, adminPassword: string, log: (m: string) => void): void {
   const meta = path.join(c.dataDir, 'meta.properties');
   if (fs.existsSync(meta)) return;
@@ -163,7 +174,7 @@ function format(c: LocalCluster, libs: string, adminPassword: string, log: (m: s
     );
   }
   fs.mkdirSync(c.dataDir, { recursive: true });
-  const clusterId = crypto.randomBytes(16).toString('base64url');
+  const clusterId = randomClusterId();
   log(`formatting cluster "${c.name}" (id ${clusterId})`);
   const res = spawnSync(
     'java',

@@ -1,5 +1,5 @@
 import { compareVersions, MINIMUM_CLI_VERSION } from '../../../src/local/toolchain';
-import { reset } from '../../../src/local/cluster';
+import { randomClusterId, reset } from '../../../src/local/cluster';
 import { loadEnvironment } from '../../../src/model/environment';
 
 describe('compareVersions', () => {
@@ -37,5 +37,14 @@ describe('local reset', () => {
       state: { backend: 's3' as const, bucket: 'b', region: 'r', keyPrefix: 'k' },
     };
     await expect(reset(env)).rejects.toThrow(/its state backend is s3/);
+  });
+});
+
+describe('randomClusterId', () => {
+  it('is a 22-character URL-safe id that never starts with "-" (the storage tool would read it as an option)', () => {
+    for (let i = 0; i < 5000; i++) {
+      const id = randomClusterId();
+      expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    }
   });
 });
