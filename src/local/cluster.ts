@@ -251,9 +251,12 @@ async function waitReady(c: LocalCluster, pid: number, secrets: SecretSource, de
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 2000);
   }
+  const tail = logTail(c);
   throw new EnvironmentError(
-    `cluster "${c.name}" did not accept an authenticated admin request within ${Math.round(deadlineMs / 1000)} s. Log tail:\n${logTail(c)}`,
-    'see the full log at ' + c.logFile,
+    `cluster "${c.name}" did not accept an authenticated admin request within ${Math.round(deadlineMs / 1000)} s. Log tail:\n${tail}`,
+    /invalid credentials/.test(tail)
+      ? `the broker runs but rejects the admin credential; \`kafka-tenancy local reset\` starts the local clusters afresh (full log: ${c.logFile})`
+      : 'see the full log at ' + c.logFile,
   );
 }
 

@@ -50,7 +50,15 @@ import {
   truncate,
 } from './errors';
 import type { KeyProvider } from './key-provider';
-import { HEADERS, assertTenantId, keyTenantPrefix, singleHeader, tenantGroupId, tryParseRecordKey } from './keys';
+import {
+  HEADERS,
+  VERIFICATION_MARKER_HEADER,
+  assertTenantId,
+  keyTenantPrefix,
+  singleHeader,
+  tenantGroupId,
+  tryParseRecordKey,
+} from './keys';
 import type { PartitionMapIndex } from './partition-map';
 import type { TenantIdentity } from './producer';
 
@@ -85,6 +93,8 @@ export function isRecordRejection(e: unknown): e is RecordRejection {
 
 export interface ConsumerMetricsSnapshot {
   readonly accepted: number;
+  /** Records of `kafka-tenancy verify` runs, skipped (see `skipVerificationRecords`). */
+  readonly skippedVerification: number;
   readonly rejected: Readonly<Record<RejectionCode, number>>;
 }
 
@@ -111,6 +121,12 @@ interface GateOptions {
    * @default 1024
    */
   readonly dataKeyCacheSize?: number;
+  /**
+   * Skip records carrying the verification marker header (written by `kafka-tenancy verify`), counting them in
+   * `metrics().skippedVerification`; they never reach the handler.
+   * @default true
+   */
+  readonly skipVerificationRecords?: boolean;
   /** Called for every rejected record after it was counted and logged (e.g. to write a dead-letter record). */
   readonly onRejected?: (error: RecordRejection, coordinates: Required<RecordCoordinates>) => void | Promise<void>;
 }
@@ -130,6 +146,8 @@ abstract class GuardedConsumer {
   private readonly onRejected: GateOptions['onRejected'];
   private readonly dataKeys: DataKeyCache;
   private accepted = 0;
+  private skippedVerification = 0;
+  private readonly skipVerificationRecords: boolean;
   private readonly rejected: Record<RejectionCode, number> = {
     tenant_mismatch: 0,
     unencrypted_record: 0,
@@ -141,6 +159,7 @@ abstract class GuardedConsumer {
     this.keyProvider = options.keyProvider;
     this.logger = options.logger ?? stderrLogger;
     this.onRejected = options.onRejected;
+    this.skipVerificationRecords = options.skipVerificationRecords ?? true;
     this.dataKeys = new DataKeyCache(options.dataKeyCacheSize ?? 1024);
     this.consumer = options.kafka.consumer({
       ...options.consumerConfig,
@@ -166,7 +185,7 @@ abstract class GuardedConsumer {
   }
 
   metrics(): ConsumerMetricsSnapshot {
-    return { accepted: this.accepted, rejected: { ...this.rejected } };
+    return { accepted: this.accepted, skippedVerification: this.skippedVerification, rejected: { ...this.rejected } };
   }
 
   /** Start consuming; `handler` sees only records that passed every check. */
@@ -183,6 +202,10 @@ abstract class GuardedConsumer {
     handler: RecordHandler,
   ): Promise<void> {
     const coordinates = { topic: payload.topic, partition: payload.partition, offset: payload.message.offset };
+    if (this.skipVerificationRecords && payload.message.headers?.[VERIFICATION_MARKER_HEADER] !== undefined) {
+      this.skippedVerification++;
+      return;
+    }
     let record: ConsumedRecord;
     try {
       record = await this.admit(payload.topic, payload.partition, payload.message);

@@ -28,6 +28,12 @@ export const HEADERS = {
 /** Headers the SDK writes itself; callers may not supply them (`tenant-id` only with the producer's own id). */
 export const RESERVED_HEADERS: readonly string[] = Object.values(HEADERS);
 
+/**
+ * Header on every record `kafka-tenancy verify` writes (value: the run id). Consumers skip such records: they are
+ * probes, not business events (and a forged probe would only be skipped, never delivered).
+ */
+export const VERIFICATION_MARKER_HEADER = 'kafka-tenancy-verify';
+
 export function isValidTenantId(id: string): boolean {
   return TENANT_ID_PATTERN.test(id);
 }

@@ -14,12 +14,16 @@ import type { SecretSource } from '../secrets';
 import { LocalKeyring, type KeyProvider, PartitionMapIndex, TenantProducer } from '../sdk';
 import { type LiveAcl, fromDescribeAcls } from './acl-diff';
 import { RawSession } from './raw';
+import { VERIFICATION_MARKER_HEADER } from '../sdk/keys';
 
 /** Super users of every cluster the platform runs (see src/local/cluster.ts); exempt from ACL findings. */
 export const SUPER_USERS: readonly string[] = [principalOf(ADMIN_USER), principalOf('controller')];
 
-/** Marks every record and name a run creates, so a reader (or a consumer) can tell them from real traffic. */
-export const VERIFY_MARK = 'kafka-tenancy-verify';
+/**
+ * Marks every record and name a run creates, so a reader (or a consumer) can tell them from real traffic. One home:
+ * the SDK, whose consumers skip records carrying it.
+ */
+export const VERIFY_MARK = VERIFICATION_MARKER_HEADER;
 
 /** A principal the suite acts as: a tenant application or a platform consumer. */
 export interface Actor {

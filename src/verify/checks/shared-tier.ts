@@ -201,6 +201,8 @@ async function forgedRecordRejected(
     groupId: reader ? `${platformGroupPrefix(reader.app)}${VERIFY_MARK}-${ctx.runId}` : `${VERIFY_MARK}-${ctx.runId}`,
     tenants: ctx.model.tenants,
     keyProvider: ctx.keyProvider,
+    // The forged record carries the run's marker like everything verify writes; here the gate itself is tested.
+    skipVerificationRecords: false,
     logger: { warn: (msg, fields) => warnings.push(`${msg}: ${String(fields.code)}: ${String(fields.error)}`) },
   });
   let handled = false;

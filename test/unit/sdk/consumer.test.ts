@@ -121,8 +121,19 @@ describe('TenantConsumer', () => {
     expect(h.kek).toHaveBeenCalledWith('acme', 1);
     expect(consumer.metrics()).toEqual({
       accepted: 1,
+      skippedVerification: 0,
       rejected: { tenant_mismatch: 0, unencrypted_record: 0, decryption_failed: 0 },
     });
+  });
+
+  it('skips records of verification runs before any check, counting them', async () => {
+    const { consumer, h } = await tenantConsumer();
+    const sent = await produced(acme, h.keys, OWN);
+    const probe = asFetched(sent);
+    probe.headers = { ...probe.headers, 'kafka-tenancy-verify': 'run-1' };
+    await h.deliver(OWN, 0, probe);
+    expect(h.handler).not.toHaveBeenCalled();
+    expect(consumer.metrics()).toMatchObject({ accepted: 0, skippedVerification: 1 });
   });
 
   describe('rejects tenant mismatches before decrypting or calling the handler', () => {
@@ -412,6 +423,7 @@ describe('PlatformConsumer dedicated to one tenant (dedicatedTo)', () => {
     expect(p.handler.mock.calls.map(([r]) => [r.tenantId, r.value!.toString()])).toEqual([['acme', SECRET]]);
     expect(p.consumer.metrics()).toEqual({
       accepted: 1,
+      skippedVerification: 0,
       rejected: { tenant_mismatch: 1, unencrypted_record: 0, decryption_failed: 0 },
     });
   });
