@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ValidationError, type Problem } from '../errors';
+import { EnvironmentError, ValidationError, type Problem } from '../errors';
 import type { Model } from '../model/types';
 import { stateDir } from '../local/paths';
 import type { TerraformCli } from '../local/toolchain';
@@ -162,12 +162,47 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
     throw new ValidationError(problems);
   }
 
-  return planned.map(({ stack, runner, outcome, planMs }) => {
+  const results: StackDeployResult[] = [];
+  for (const { stack, runner, outcome, planMs } of planned) {
     const t0 = Date.now();
-    if (outcome === 'changes') {
+    if (outcome === 'changes') await applyWithRetry(stack, runner, ctx, opts.model, liveTopics, log);
+    results.push({
+      stack,
+      outcome: outcome === 'changes' ? 'applied' : 'no-changes',
+      durationMs: planMs + Date.now() - t0,
+    });
+  }
+  return results;
+}
+
+/** Provider errors that say the connection to a broker dropped, not that the change is wrong. */
+const TRANSIENT =
+  /broker not connected|connection reset by peer|: EOF\b|i\/o timeout|client has run out of available brokers/;
+
+/**
+ * Apply the saved plan; when the provider loses its broker connection midway (seen on freshly started clusters),
+ * plan again — the state keeps what was applied — review the new plan like the first, and apply it. Bounded.
+ */
+async function applyWithRetry(
+  stack: string,
+  runner: StackRunner,
+  ctx: ReviewContext,
+  model: Model,
+  liveTopics: TopicLister,
+  log: (msg: string) => void,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
       log(`[${stack}] apply`);
       runner.apply();
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof EnvironmentError) || !TRANSIENT.test(err.message)) throw err;
+      log(`[${stack}] the provider lost its broker connection; planning again (attempt ${attempt + 1} of 3)`);
+      await new Promise((r) => setTimeout(r, 2000 * attempt));
+      if (runner.plan() === 'no-changes') return;
+      const problems = await preApplyProblems(stack, runner.showPlanJson() as TfPlan, ctx, model, liveTopics);
+      if (problems.length) throw new ValidationError(problems);
     }
-    return { stack, outcome: outcome === 'changes' ? 'applied' : 'no-changes', durationMs: planMs + Date.now() - t0 };
-  });
+  }
 }

@@ -24,6 +24,7 @@ echo "$(basename "$PWD") $1" >> "$FAKE_TF_LOG"
 case "$1" in
   plan) if [ -f fake-plan.json ]; then exit 2; else exit 0; fi ;;
   show) cat fake-plan.json ;;
+  apply) if [ -f fail-apply-once ]; then rm fail-apply-once; echo "Error: kafka: broker not connected" >&2; exit 1; fi ;;
 esac
 exit 0
 `;
@@ -138,6 +139,22 @@ describe('deploy refuses before applying anything', () => {
     expect(res.map((r) => `${r.stack} ${r.outcome}`)).toEqual(['platform applied', 'acme applied']);
     expect(calls().filter((c) => c.endsWith('apply'))).toEqual(['platform apply', 'acme apply']);
   });
+
+  it('plans again and applies again when the provider loses its broker connection midway', async () => {
+    stacks({ platform: plan('quota-raise') });
+    fs.writeFileSync(path.join(outdir, 'stacks', 'platform', 'fail-apply-once'), '');
+    const res = await deploy({ model: head(), outdir, cli, secrets: noSecrets, liveTopics: async () => [] });
+    expect(res.map((r) => `${r.stack} ${r.outcome}`)).toEqual(['platform applied', 'acme no-changes']);
+    expect(calls().filter((c) => c.startsWith('platform'))).toEqual([
+      'platform init',
+      'platform plan',
+      'platform show',
+      'platform apply',
+      'platform plan',
+      'platform show',
+      'platform apply',
+    ]);
+  }, 30_000);
 
   it('runs show -json only for plans with changes (a no-change deploy stays init + plan)', async () => {
     stacks({});
