@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EnvironmentError, ValidationError, type Problem } from '../errors';
+import { ValidationError, type Problem } from '../errors';
 import type { Model } from '../model/types';
 import { stateDir } from '../local/paths';
 import type { TerraformCli } from '../local/toolchain';
@@ -9,7 +9,7 @@ import { reviewContext, reviewPlans, type ReviewContext } from '../pipeline/plan
 import { redactPlan, stateResources, type TfPlan } from '../pipeline/terraform-json';
 import type { SecretSource } from '../secrets';
 import { adminTopicLister, type TopicLister } from './live-topics';
-import { StackRunner, type PlanOutcome } from './terraform';
+import { isTransientProviderError, StackRunner, type PlanOutcome } from './terraform';
 
 export interface DeployOptions {
   readonly model: Model;
@@ -175,10 +175,6 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
   return results;
 }
 
-/** Provider errors that say the connection to a broker dropped, not that the change is wrong. */
-const TRANSIENT =
-  /broker not connected|connection reset by peer|: EOF\b|i\/o timeout|client has run out of available brokers/;
-
 /**
  * Apply the saved plan; when the provider loses its broker connection midway (seen on freshly started clusters),
  * plan again — the state keeps what was applied — review the new plan like the first, and apply it. Bounded.
@@ -197,7 +193,7 @@ async function applyWithRetry(
       runner.apply();
       return;
     } catch (err) {
-      if (attempt >= 3 || !(err instanceof EnvironmentError) || !TRANSIENT.test(err.message)) throw err;
+      if (attempt >= 3 || !isTransientProviderError(err)) throw err;
       log(`[${stack}] the provider lost its broker connection; planning again (attempt ${attempt + 1} of 3)`);
       await new Promise((r) => setTimeout(r, 2000 * attempt));
       if (runner.plan() === 'no-changes') return;

@@ -7,6 +7,17 @@ import type { SecretSource } from '../secrets';
 import { secretNames } from '../secrets';
 import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '../local/toolchain';
 
+/**
+ * Provider errors that say the connection to a broker dropped, not that the change is wrong (the Mongey
+ * provider's sarama client reports "broker not connected" now and then, mostly on freshly started clusters).
+ */
+const TRANSIENT_PROVIDER_ERROR =
+  /broker not connected|connection reset by peer|: EOF\b|i\/o timeout|client has run out of available brokers/;
+
+export function isTransientProviderError(err: unknown): boolean {
+  return err instanceof EnvironmentError && TRANSIENT_PROVIDER_ERROR.test(err.message);
+}
+
 /** Result of `plan -detailed-exitcode`. */
 export type PlanOutcome = 'no-changes' | 'changes';
 
@@ -78,11 +89,19 @@ export class StackRunner {
 
   /** Plan into `planFile` (relative to the stack dir). */
   plan(planFile = 'plan.tfplan', extra: string[] = []): PlanOutcome {
-    const { status } = this.tf(
-      ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...extra],
-      [0, 2],
-    );
-    return status === 2 ? 'changes' : 'no-changes';
+    // Planning changes nothing, so a dropped broker connection during refresh is simply retried (bounded).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { status } = this.tf(
+          ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...extra],
+          [0, 2],
+        );
+        return status === 2 ? 'changes' : 'no-changes';
+      } catch (err) {
+        if (attempt >= 3 || !isTransientProviderError(err)) throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000 * attempt);
+      }
+    }
   }
 
   /** `show -json` of a saved plan: the input of plan review. */

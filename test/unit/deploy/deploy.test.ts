@@ -22,7 +22,8 @@ const PLANS = path.join(REPO_ROOT, 'test', 'fixtures', 'plans');
 const FAKE_TERRAFORM = `#!/usr/bin/env bash
 echo "$(basename "$PWD") $1" >> "$FAKE_TF_LOG"
 case "$1" in
-  plan) if [ -f fake-plan.json ]; then exit 2; else exit 0; fi ;;
+  plan) if [ -f fail-plan-once ]; then rm fail-plan-once; echo "Error: kafka: broker not connected" >&2; exit 1; fi
+        if [ -f fake-plan.json ]; then exit 2; else exit 0; fi ;;
   show) cat fake-plan.json ;;
   apply) if [ -f fail-apply-once ]; then rm fail-apply-once; echo "Error: kafka: broker not connected" >&2; exit 1; fi ;;
 esac
@@ -154,6 +155,14 @@ describe('deploy refuses before applying anything', () => {
       'platform show',
       'platform apply',
     ]);
+  }, 30_000);
+
+  it('plans again when the provider loses its broker connection during refresh', async () => {
+    stacks({});
+    fs.writeFileSync(path.join(outdir, 'stacks', 'acme', 'fail-plan-once'), '');
+    const res = await deploy({ model: head(), outdir, cli, secrets: noSecrets, liveTopics: async () => [] });
+    expect(res.map((r) => r.outcome)).toEqual(['no-changes', 'no-changes']);
+    expect(calls()).toEqual(['platform init', 'platform plan', 'acme init', 'acme plan', 'acme plan']);
   }, 30_000);
 
   it('runs show -json only for plans with changes (a no-change deploy stays init + plan)', async () => {
