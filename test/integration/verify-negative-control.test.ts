@@ -134,6 +134,20 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
     [...model.tenants.flatMap((t) => t.principals), ...model.platform.consumers].find((p) => p.username === user)!;
   const shared = () => model.env.sharedCluster;
 
+  /** A topic under a tenant prefix on the shared cluster that the model does not declare. */
+  const rogueTopicCase = (name: string, tenant: string, mustFail: string): Case => ({
+    name,
+    scope: [tenant],
+    make: () => {
+      const topic = `${tenant}.rogue-${suffix()}`;
+      return {
+        apply: () => createTopic(shared(), topic),
+        undo: () => deleteTopic(shared(), topic),
+        mustFail: [mustFail],
+      };
+    },
+  });
+
   const cases: Case[] = [
     {
       name: 'an ALLOW for User:* on a tenant prefix',
@@ -359,30 +373,8 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
         };
       },
     },
-    {
-      name: 'an undeclared topic under a tenant prefix',
-      scope: ['acme'],
-      make: () => {
-        const topic = `acme.rogue-${suffix()}`;
-        return {
-          apply: () => createTopic(shared(), topic),
-          undo: () => deleteTopic(shared(), topic),
-          mustFail: ['conformance.unknown-topics:acme'],
-        };
-      },
-    },
-    {
-      name: "a dedicated tenant's topic on the shared cluster",
-      scope: ['finbank'],
-      make: () => {
-        const topic = `finbank.rogue-${suffix()}`;
-        return {
-          apply: () => createTopic(shared(), topic),
-          undo: () => deleteTopic(shared(), topic),
-          mustFail: ['dedicated-tier.placement:finbank'],
-        };
-      },
-    },
+    rogueTopicCase('an undeclared topic under a tenant prefix', 'acme', 'conformance.unknown-topics:acme'),
+    rogueTopicCase("a dedicated tenant's topic on the shared cluster", 'finbank', 'dedicated-tier.placement:finbank'),
     {
       name: 'a removed grant the tenant needs (positive checks can fail too)',
       scope: ['acme'],
