@@ -5,13 +5,15 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
 import type { ClusterConfig, Environment } from '../model/environment';
-import { kafkaClient } from '../kafka/client';
+import { kafkaClient, kafkaErrorType } from '../kafka/client';
 import { secretNames, secretSourceFor, SecretSource } from '../secrets';
 import { ensureKafkaLibs, kafkaClasspath } from './kafka-runtime';
 import { localDir, stateDir } from './paths';
 
 export const ADMIN_USER = 'admin';
 const CONTROLLER_USER = 'controller';
+/** Local clusters write a metadata snapshot this long after a change at the latest (see serverProperties). */
+export const METADATA_SNAPSHOT_INTERVAL_MS = 5000;
 
 export interface LocalCluster {
   readonly name: string;
@@ -82,6 +84,17 @@ function serverProperties(c: LocalCluster, adminPassword: string, controllerPass
     'num.io.threads=2',
     'num.recovery.threads.per.data.dir=1',
     'log.segment.bytes=16777216',
+    // Mitigation for a Kafka 4.x bug (ScramDelta.apply(), docs/upstream/kafka-scram-delta.md): a broker that
+    // replays its metadata log from the very start applies every SCRAM record since format as ONE delta to an
+    // empty image, and if a credential was deleted meanwhile, the deletion may empty the per-mechanism map while
+    // the other users are still being added, so the image ends up with no SCRAM user at all and every login
+    // (the admin's included) is refused. A broker that starts from a metadata snapshot applies the log after it
+    // to the snapshot's image, which already holds the admin (created at format, never deleted), so a deletion
+    // can never empty that map. So: snapshot soon after any change (default: once an hour), `up` waits for the
+    // first snapshot of a fresh cluster before anyone can create or delete a user, and old snapshots are
+    // cleaned after 10 minutes instead of a week so frequent snapshots do not pile up.
+    `metadata.log.max.snapshot.interval.ms=${METADATA_SNAPSHOT_INTERVAL_MS}`,
+    'metadata.max.retention.ms=600000',
   ];
   for (const [k, v] of Object.entries(c.local.serverProperties ?? {})) lines.push(`${k}=${v}`);
   return lines.join('\n') + '\n';
@@ -219,8 +232,8 @@ export function adminCredentials(secrets: SecretSource, cluster: string) {
   return { username: ADMIN_USER, password: secrets.getOrCreate(secretNames.admin(cluster)) };
 }
 
-/** True when an authenticated admin request (describeCluster) succeeds. */
-export async function probe(c: LocalCluster, secrets: SecretSource, timeoutMs = 4000): Promise<boolean> {
+/** `ok` when an authenticated admin request (describeCluster) succeeds, else the Kafka error type of the failure. */
+export async function probeAnswer(c: LocalCluster, secrets: SecretSource, timeoutMs = 4000): Promise<string> {
   const admin = kafkaClient(c.config.bootstrapServers, adminCredentials(secrets, c.name), {
     retries: 0,
     connectionTimeoutMs: Math.min(timeoutMs, 3000),
@@ -229,17 +242,38 @@ export async function probe(c: LocalCluster, secrets: SecretSource, timeoutMs = 
   try {
     await admin.connect();
     await admin.describeCluster();
-    return true;
-  } catch {
-    return false;
+    return 'ok';
+  } catch (e) {
+    return kafkaErrorType(e);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }
 
+/** True when an authenticated admin request (describeCluster) succeeds. */
+export async function probe(c: LocalCluster, secrets: SecretSource, timeoutMs = 4000): Promise<boolean> {
+  return (await probeAnswer(c, secrets, timeoutMs)) === 'ok';
+}
+
+/**
+ * The hint for a cluster that refuses every SCRAM login, the admin's included: the signature of the Kafka
+ * ScramDelta bug after a credential was deleted and the broker restarted without a metadata snapshot.
+ */
+export const SCRAM_LOCKOUT_HINT =
+  "every SCRAM login is refused, the admin's included: if a SCRAM credential was deleted since the last metadata " +
+  'snapshot and the broker restarted, this is the Kafka ScramDelta bug (docs/upstream/kafka-scram-delta.md; ' +
+  'credentials are still in the metadata log, the broker lost them while replaying it). Local clusters: ' +
+  '`kafka-tenancy local reset`. Real clusters: see "SCRAM credentials and broker restarts" in the README';
+
+/** Did the broker finish starting (its metadata image is loaded, so its SCRAM users are final)? */
+function brokerStarted(c: LocalCluster): boolean {
+  return /Kafka Server started/.test(logTail(c, 400));
+}
+
 async function waitReady(c: LocalCluster, pid: number, secrets: SecretSource, deadlineMs: number): Promise<void> {
   const start = Date.now();
   let delay = 250;
+  let refusedAfterStart = 0;
   while (Date.now() - start < deadlineMs) {
     if (!isAlive(pid)) {
       throw new EnvironmentError(
@@ -247,7 +281,16 @@ async function waitReady(c: LocalCluster, pid: number, secrets: SecretSource, de
         'fix the cause above, or `kafka-tenancy local reset`',
       );
     }
-    if (await probe(c, secrets)) return;
+    const answer = await probeAnswer(c, secrets);
+    if (answer === 'ok') return;
+    // A refusal before the broker has loaded its metadata is normal; three in a row after it are the answer.
+    refusedAfterStart = answer === 'SASL_AUTHENTICATION_FAILED' && brokerStarted(c) ? refusedAfterStart + 1 : 0;
+    if (refusedAfterStart >= 3) {
+      throw new EnvironmentError(
+        `cluster "${c.name}" started but refuses the admin's SCRAM login (SASL_AUTHENTICATION_FAILED, 3 times). Log tail:\n${logTail(c, 15)}`,
+        `${SCRAM_LOCKOUT_HINT} (full log: ${c.logFile})`,
+      );
+    }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 2000);
   }
@@ -255,8 +298,41 @@ async function waitReady(c: LocalCluster, pid: number, secrets: SecretSource, de
   throw new EnvironmentError(
     `cluster "${c.name}" did not accept an authenticated admin request within ${Math.round(deadlineMs / 1000)} s. Log tail:\n${tail}`,
     /invalid credentials/.test(tail)
-      ? `the broker runs but rejects the admin credential; \`kafka-tenancy local reset\` starts the local clusters afresh (full log: ${c.logFile})`
+      ? `${SCRAM_LOCKOUT_HINT} (full log: ${c.logFile})`
       : 'see the full log at ' + c.logFile,
+  );
+}
+
+/** Offsets of the cluster's metadata snapshots, oldest first (not the empty checkpoint that format writes at 0). */
+export function metadataSnapshots(c: LocalCluster): number[] {
+  const dir = path.join(c.dataDir, '__cluster_metadata-0');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .map((f) => /^(\d{20})-\d{10}\.checkpoint$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .filter((offset) => offset > 0)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Wait until the cluster has a metadata snapshot (see serverProperties: from then on a restart never replays a
+ * credential deletion onto an empty SCRAM image). Only a freshly formatted cluster has none; it writes its
+ * first within METADATA_SNAPSHOT_INTERVAL_MS, because the controller appends a no-op record every 500 ms.
+ */
+async function waitForMetadataSnapshot(c: LocalCluster, pid: number, log: (m: string) => void): Promise<void> {
+  if (metadataSnapshots(c).length > 0) return;
+  log(`cluster "${c.name}": waiting for its first metadata snapshot (SCRAM restart safety)`);
+  const deadline = Date.now() + METADATA_SNAPSHOT_INTERVAL_MS * 6 + 30_000;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) throw new EnvironmentError(`broker of cluster "${c.name}" exited. Log tail:\n${logTail(c)}`);
+    if (metadataSnapshots(c).length > 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new EnvironmentError(
+    `cluster "${c.name}" wrote no metadata snapshot within ${Math.round((METADATA_SNAPSHOT_INTERVAL_MS * 6 + 30_000) / 1000)} s`,
+    `without one, deleting a SCRAM credential and restarting can lock every user out; see ${c.logFile}`,
   );
 }
 
@@ -362,6 +438,7 @@ export async function up(env: Environment, opts: UpOptions = {}): Promise<Cluste
   }
   await Promise.all(started.map(({ c, pid }) => waitReady(c, pid, secrets, opts.readyTimeoutMs ?? 120_000)));
   await Promise.all(started.map(({ c }) => warmUpCoordinators(c, secrets)));
+  await Promise.all(started.map(({ c, pid }) => waitForMetadataSnapshot(c, pid, log)));
   return status(env);
 }
 
