@@ -1,11 +1,18 @@
 import { Construct } from 'constructs';
-import { TerraformVariable } from 'cdktf';
+import { Fn, TerraformStack, TerraformVariable } from 'cdktf';
 import { UserScramCredential } from '../../gen/providers/kafka/user-scram-credential';
-import { variableNames } from '../model/terraform-names';
+import { REVOCATION_VARIABLE, REVOKED_CREDENTIAL_VERSION, variableNames } from '../model/terraform-names';
 
 export interface ScramPrincipalProps {
   /** SCRAM username, e.g. `acme.billing`. */
   readonly username: string;
+  /**
+   * Revoke instead of manage: the credential's password is replaced by one derived from a random per-run secret
+   * that nobody records, so nobody can log in as this user any more, yet the credential is not deleted
+   * (deleting SCRAM credentials can lock every user out on a broker restart, docs/upstream/kafka-scram-delta.md).
+   * @default false
+   */
+  readonly revoked?: boolean;
 }
 
 /**
@@ -19,6 +26,18 @@ export class ScramPrincipal extends Construct {
 
   constructor(scope: Construct, id: string, props: ScramPrincipalProps) {
     super(scope, id);
+    if (props.revoked) {
+      // sha512(random-per-run secret, username): known at plan time (the provider cannot plan an unknown
+      // password, so uuid() is out), write-only and ephemeral, so stored nowhere and known to nobody.
+      this.credential = new UserScramCredential(this, 'credential', {
+        username: props.username,
+        scramMechanism: 'SCRAM-SHA-512',
+        scramIterations: 8192,
+        passwordWo: Fn.sha512(`${revocationVariable(TerraformStack.of(this)).stringValue}:${props.username}`),
+        passwordWoVersion: REVOKED_CREDENTIAL_VERSION,
+      });
+      return;
+    }
     const names = variableNames(props.username);
     const password = new TerraformVariable(this, 'password', {
       type: 'string',
@@ -43,4 +62,20 @@ export class ScramPrincipal extends Construct {
       passwordWoVersion: version.stringValue,
     });
   }
+}
+
+/** The stack's one revocation variable (REVOCATION_VARIABLE), declared on first use. */
+function revocationVariable(stack: TerraformStack): TerraformVariable {
+  const existing = stack.node.tryFindChild('scram-revocation');
+  if (existing) return existing as TerraformVariable;
+  const v = new TerraformVariable(stack, 'scram-revocation', {
+    type: 'string',
+    sensitive: true,
+    nullable: false,
+    description:
+      'random on every run and never stored (kafka-tenancy deploy/decommission set it): revoked credentials get passwords nobody knows',
+  });
+  v.overrideLogicalId(REVOCATION_VARIABLE);
+  v.addOverride('ephemeral', true);
+  return v;
 }

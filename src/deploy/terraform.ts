@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
 import { secretForVariable } from '../model/terraform-names';
 import type { SecretSource } from '../secrets';
-import { secretNames } from '../secrets';
+import { randomPassword, secretNames } from '../secrets';
 import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '../local/toolchain';
 
 /**
@@ -143,9 +143,11 @@ export function secretVariables(
     env[`TF_VAR_${name}`] =
       s.kind === 'admin'
         ? secrets.getOrCreate(secretNames.admin(s.cluster))
-        : opts.planOnly
-          ? PLAN_ONLY_PASSWORD
-          : secrets.getOrCreate(s.secret);
+        : s.kind === 'revocation'
+          ? randomPassword() // fresh on every run and never written down: see REVOCATION_VARIABLE
+          : opts.planOnly
+            ? PLAN_ONLY_PASSWORD
+            : secrets.getOrCreate(s.secret);
   }
   return env;
 }

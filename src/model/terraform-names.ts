@@ -19,10 +19,21 @@ export function scramSecretName(username: string): string {
   return `scram/${username}`;
 }
 
+/**
+ * Ephemeral variable of a stack with revoked credentials: random on every run, never stored anywhere, so the
+ * passwords derived from it (ScramPrincipalProps.revoked) are known to nobody.
+ */
+export const REVOCATION_VARIABLE = 'scram_revocation_secret';
+
 /** Which secret feeds a sensitive variable; undefined for variables that are not secrets. */
 export function secretForVariable(
   variable: string,
-): { kind: 'admin'; cluster: string } | { kind: 'scram'; username: string; secret: string } | undefined {
+):
+  | { kind: 'admin'; cluster: string }
+  | { kind: 'scram'; username: string; secret: string }
+  | { kind: 'revocation' }
+  | undefined {
+  if (variable === REVOCATION_VARIABLE) return { kind: 'revocation' };
   let m = /^admin_password_([a-z][a-z0-9-]*)$/.exec(variable);
   if (m) return { kind: 'admin', cluster: m[1] };
   m = /^scram_password_(.+?)$/.exec(variable);
@@ -32,3 +43,9 @@ export function secretForVariable(
   }
   return undefined;
 }
+
+/**
+ * `password_wo_version` of a revoked credential: a decommissioned principal's password replaced by a random one
+ * nobody knows, instead of deleting the credential (see ScramPrincipalProps.revoked).
+ */
+export const REVOKED_CREDENTIAL_VERSION = 'revoked';

@@ -13,7 +13,7 @@ import { kafkaClient, kafkaErrorType } from '../kafka/client';
 import type { Environment } from '../model/environment';
 import type { SecretSource } from '../secrets';
 import type { PrincipalModel, TenantModel } from '../model/types';
-import type { StateResource } from './terraform-json';
+import { isRevokedCredential, type StateResource } from './terraform-json';
 
 export interface Check {
   readonly name: string;
@@ -131,13 +131,16 @@ export async function verifyDecommissioned(opts: DecommissionCheckOptions): Prom
     await admin.disconnect().catch(() => undefined);
   }
 
-  const extra = opts.state.filter((r) => r.type !== 'kafka_topic' || !retained.includes(String(r.values.name)));
+  const revoked = opts.state.filter(isRevokedCredential);
+  const extra = opts.state.filter(
+    (r) => !revoked.includes(r) && (r.type !== 'kafka_topic' || !retained.includes(String(r.values.name))),
+  );
   checks.push({
-    name: 'terraform state holds only the retained topics',
+    name: 'terraform state holds only the retained topics and revoked credentials',
     ok: extra.length === 0,
     detail: extra.length
       ? `left in state: ${extra.map((r) => r.address).join(', ')}`
-      : `${opts.state.length} retained topic(s); no quota, ACL or credential`,
+      : `${opts.state.length - revoked.length} retained topic(s), ${revoked.length} revoked credential(s); no quota or ACL`,
   });
   return checks;
 }

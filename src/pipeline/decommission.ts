@@ -4,14 +4,17 @@
  * targeted apply per phase instead:
  *
  * 1. access      — ACLs: the principals lose every grant first, while everything else is still in place;
- * 2. credentials — SCRAM credentials: nobody can log in as the tenant any more;
+ * 2. credentials — SCRAM credentials are revoked, not deleted: their password becomes a random one that terraform
+ *                  generates during the apply and nobody records, so nobody can log in as the tenant any more.
+ *                  Deleting a credential writes a removal record that, on Kafka 4.0–4.4, can make a restarting
+ *                  broker lose every SCRAM user (docs/upstream/kafka-scram-delta.md); a revocation is an upsert;
  * 3. quotas      — last of the principal's resources: deleting a quota earlier would leave an authenticated
  *                  principal unthrottled (the issue suggested quotas with ACLs; this order never has that window);
  * 4. data        — topics, only when the tenant file says `deleteDataOnDecommission: true`.
  *
- * Then a full plan must be empty, and `verifyDecommissioned` checks the cluster. Retained topics stay in the
- * stack (protected by prevent_destroy) until `--finalize` forgets them (`terraform state rm`), so removing the
- * tenant file afterwards never deletes them.
+ * Then a full plan must be empty, and `verifyDecommissioned` checks the cluster. Retained topics and revoked
+ * credentials stay in the stack (topics protected by prevent_destroy) until `--finalize` forgets them
+ * (`terraform state rm`), so removing the tenant file afterwards never deletes them.
  *
  * Why a command and not phases inside `deploy`: a decommission is a deliberate, rare act that ends with a check
  * and a finalize step; keeping it separate keeps `deploy` a plain plan + apply, and the pipeline calls
@@ -29,7 +32,15 @@ import { synthesize } from '../stacks/synth';
 import { verifyDecommissioned, type Check } from './decommission-check';
 import { changeKind, renderMarkdown, reviewContext, reviewPlans, type PlanReview } from './plan-review';
 import { currentState, localStateFile, readLocalState, terraform } from './state';
-import { configuredAddresses, redactPlan, type StateResource, type TfPlan } from './terraform-json';
+import {
+  configuredAddresses,
+  isRevokedCredential,
+  redactPlan,
+  type StateResource,
+  type TfPlan,
+  type TfResourceChange,
+} from './terraform-json';
+import { REVOKED_CREDENTIAL_VERSION } from '../model/terraform-names';
 
 export type PhaseName = 'access' | 'credentials' | 'quotas' | 'data';
 
@@ -41,7 +52,11 @@ export interface DecommissionPhase {
 
 export const DECOMMISSION_PHASES: readonly DecommissionPhase[] = [
   { name: 'access', types: ['kafka_acl'], why: 'ACLs first: the principals lose every grant' },
-  { name: 'credentials', types: ['kafka_user_scram_credential'], why: 'then nobody can log in as the tenant' },
+  {
+    name: 'credentials',
+    types: ['kafka_user_scram_credential'],
+    why: 'then nobody can log in as the tenant (revoked: a random password nobody knows, not deleted)',
+  },
   { name: 'quotas', types: ['kafka_quota'], why: 'quotas last, so no authenticated principal is ever unthrottled' },
   { name: 'data', types: ['kafka_topic'], why: 'topics only with deleteDataOnDecommission: true' },
 ];
@@ -53,24 +68,38 @@ export interface PlannedPhase {
 }
 
 /**
- * What each phase removes: resources in the state that the decommissioning stack no longer declares, by type.
- * Topics are only ever targeted with `deleteData` (without it they stay declared and protected).
+ * What each phase touches: resources in the state that the decommissioning stack no longer declares, by type,
+ * and the credentials it declares revoked that are not revoked yet. Topics are only ever targeted with
+ * `deleteData` (without it they stay declared and protected).
  */
 export function planPhases(
   state: readonly StateResource[],
   configured: readonly string[],
   deleteData: boolean,
 ): PlannedPhase[] {
-  const gone = state.filter((r) => !configured.includes(r.address));
+  const touched = state.filter(
+    (r) => !configured.includes(r.address) || (r.type === 'kafka_user_scram_credential' && !isRevokedCredential(r)),
+  );
   return DECOMMISSION_PHASES.filter((p) => p.name !== 'data' || deleteData)
     .map((phase) => ({
       phase,
-      targets: gone
+      targets: touched
         .filter((r) => phase.types.includes(r.type))
         .map((r) => r.address)
         .sort(),
     }))
     .filter((p) => p.targets.length > 0);
+}
+
+/** A planned change a decommission may apply: a removal, or the revocation of a credential. */
+function isTeardown(c: TfResourceChange): boolean {
+  const k = changeKind(c.change.actions);
+  if (k === 'remove') return true;
+  return (
+    k === 'change' &&
+    c.type === 'kafka_user_scram_credential' &&
+    c.change.after?.password_wo_version === REVOKED_CREDENTIAL_VERSION
+  );
 }
 
 export interface DecommissionOptions {
@@ -145,10 +174,9 @@ export async function decommission(opts: DecommissionOptions): Promise<Decommiss
   const review = reviewPlans([{ stack: tenant.id, plan }], reviewContext(opts.model));
   fs.writeFileSync(path.join(opts.plansDir, `${tenant.id}.decommission.review.md`), renderMarkdown(review));
   if (!review.ok) throw new CheckFailed(review.blockers.map((b) => `${tenant.file}: ${b.message}`).join('\n'));
-  const notTeardown = (plan.resource_changes ?? []).filter((c) => {
-    const k = changeKind(c.change.actions);
-    return k !== undefined && k !== 'remove';
-  });
+  const notTeardown = (plan.resource_changes ?? []).filter(
+    (c) => changeKind(c.change.actions) !== undefined && !isTeardown(c),
+  );
   if (notTeardown.length) {
     throw new CheckFailed(
       `${tenant.file}: decommission only tears down, but the plan of "${tenant.id}" also wants to ` +
@@ -169,10 +197,9 @@ export async function decommission(opts: DecommissionOptions): Promise<Decommiss
       p.targets.map((t) => `-target=${t}`),
     );
     const planned = (runner.showPlanJson(phasePlan) as TfPlan).resource_changes ?? [];
-    const unexpected = planned.filter((c) => {
-      const k = changeKind(c.change.actions);
-      return k !== undefined && (k !== 'remove' || !p.targets.includes(c.address));
-    });
+    const unexpected = planned.filter(
+      (c) => changeKind(c.change.actions) !== undefined && (!isTeardown(c) || !p.targets.includes(c.address)),
+    );
     if (unexpected.length) {
       fs.rmSync(phasePlan, { force: true });
       throw new EnvironmentError(
@@ -219,14 +246,20 @@ export interface FinalizeResult {
   readonly tenant: string;
   /** Topics removed from the state; they stay on the cluster, unmanaged, with no ACLs. */
   readonly forgotten: readonly string[];
+  /**
+   * Revoked SCRAM credentials removed from the state; they stay on the cluster with a password nobody knows.
+   * Delete them by hand once the cluster has written a metadata snapshot (README, "SCRAM credentials and
+   * broker restarts").
+   */
+  readonly revokedCredentials: readonly string[];
   /** True when the tenant file still exists: it must be removed in the same change. */
   readonly fileStillPresent: boolean;
 }
 
 /**
- * Forget a decommissioned tenant's retained topics (`terraform state rm`), leaving them on the cluster, so the
- * stack's state is empty and removing the tenant file can never delete them. Refused while anything but topics
- * is left. Works with the tenant file present (decommissioning) or already removed (local state only).
+ * Forget a decommissioned tenant's retained topics and revoked credentials (`terraform state rm`), leaving them
+ * on the cluster, so the stack's state is empty and removing the tenant file can never delete them. Refused
+ * while anything else is left. Works with the tenant file present (decommissioning) or already removed (local state only).
  */
 export function finalizeDecommission(opts: FinalizeOptions): FinalizeResult {
   const log = opts.log ?? (() => undefined);
@@ -259,7 +292,7 @@ export function finalizeDecommission(opts: FinalizeOptions): FinalizeResult {
       }
     };
   }
-  const leftovers = state.filter((r) => r.type !== 'kafka_topic');
+  const leftovers = state.filter((r) => r.type !== 'kafka_topic' && !isRevokedCredential(r));
   if (leftovers.length) {
     throw new ValidationError([
       {
@@ -271,13 +304,17 @@ export function finalizeDecommission(opts: FinalizeOptions): FinalizeResult {
     ]);
   }
   const topics = state.filter((r) => r.type === 'kafka_topic');
-  if (topics.length) {
-    log(`[${opts.tenantId}] forgetting ${topics.length} retained topic(s); they stay on the cluster`);
-    rm(topics.map((r) => r.address));
+  const revoked = state.filter(isRevokedCredential);
+  if (topics.length || revoked.length) {
+    log(
+      `[${opts.tenantId}] forgetting ${topics.length} retained topic(s) and ${revoked.length} revoked credential(s); they stay on the cluster`,
+    );
+    rm([...topics, ...revoked].map((r) => r.address));
   }
   return {
     tenant: opts.tenantId,
     forgotten: topics.map((r) => String(r.values.name)).sort(),
+    revokedCredentials: revoked.map((r) => String(r.values.username)).sort(),
     fileStillPresent: !!tenant,
   };
 }

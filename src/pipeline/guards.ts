@@ -5,7 +5,7 @@
 import type { Problem } from '../errors';
 import type { LifecycleState } from '../model/types';
 import type { PlanReview } from './plan-review';
-import type { DeployedTopic, StateResource } from './terraform-json';
+import { isRevokedCredential, type DeployedTopic, type StateResource } from './terraform-json';
 
 /** A topic as declared, with where it is declared. */
 export interface DeclaredTopic {
@@ -85,7 +85,7 @@ export function removedTenantVerdict(removed: readonly RemovedTenant[]): Removal
       });
       continue;
     }
-    const leftovers = (t.state ?? []).filter((r) => r.type !== 'kafka_topic');
+    const leftovers = (t.state ?? []).filter((r) => r.type !== 'kafka_topic' && !isRevokedCredential(r));
     if (leftovers.length > 0) {
       const kinds = [...new Set(leftovers.map((r) => r.type.replace(/^kafka_/, '')))].sort().join(', ');
       problems.push({

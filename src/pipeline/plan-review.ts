@@ -15,6 +15,7 @@
 import { aclViolations } from '../model/acl';
 import type { Model, TopicModel } from '../model/types';
 import { SENSITIVE, type TfAction, type TfPlan, type TfResourceChange } from './terraform-json';
+import { REVOKED_CREDENTIAL_VERSION } from '../model/terraform-names';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Context: what the tenant files approve (from the model)
@@ -107,6 +108,7 @@ export type RiskCode =
   | 'credential-rotation'
   | 'credential-window'
   | 'credential-removed'
+  | 'credential-revoked'
   | 'tier-change';
 
 export interface ReviewItem {
@@ -348,9 +350,15 @@ function reviewStack(p: StackPlan, ctx: StackContext | undefined): StackReview {
   const createdTopics = topicChanges
     .filter((c) => changeKind(c.change.actions) === 'add')
     .map((c) => str(c.change.after?.name));
+  // Principals nobody can log in as any more: credential deleted, or revoked by a decommission.
   const removedPrincipals = new Set(
     changes
-      .filter((c) => c.type === 'kafka_user_scram_credential' && changeKind(c.change.actions) === 'remove')
+      .filter(
+        (c) =>
+          c.type === 'kafka_user_scram_credential' &&
+          (changeKind(c.change.actions) === 'remove' ||
+            c.change.after?.password_wo_version === REVOKED_CREDENTIAL_VERSION),
+      )
       .map((c) => str(c.change.before?.username)),
   );
   const decommissioning = ctx?.lifecycle === 'decommissioning';
@@ -668,6 +676,20 @@ function reviewCredential(
     case 'change': {
       const vb = str(c.change.before?.password_wo_version);
       const va = str(c.change.after?.password_wo_version);
+      if (va === REVOKED_CREDENTIAL_VERSION) {
+        items.push({
+          ...base,
+          summary: `${mech} revoked: its password becomes a random one nobody knows, so clients can no longer authenticate as ${user}; the credential itself stays (deleting one can lock every SCRAM user out on a broker restart)`,
+        });
+        risks.push({
+          code: 'credential-revoked',
+          severity: leaving ? 'info' : 'warning',
+          subject: user,
+          address: c.address,
+          message: `clients using ${user} can no longer authenticate${leaving ? '' : '; make sure no application still uses it'}`,
+        });
+        return;
+      }
       const rotation = vb !== va;
       items.push({ ...base, summary: rotation ? `password rotated (version ${vb} → ${va})` : `${mech} updated` });
       if (rotation) {

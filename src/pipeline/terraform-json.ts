@@ -7,7 +7,7 @@
  * through the `*_sensitive` masks. Anything written to a plans folder, a PR comment or a log goes through
  * `redactPlan` first.
  */
-import { secretForVariable } from '../model/terraform-names';
+import { REVOKED_CREDENTIAL_VERSION, secretForVariable } from '../model/terraform-names';
 
 export type TfAction = 'no-op' | 'create' | 'read' | 'update' | 'delete' | 'forget';
 
@@ -169,4 +169,9 @@ export function deployedTopics(resources: readonly StateResource[]): DeployedTop
 export function configuredAddresses(stackJson: unknown): string[] {
   const resources = (stackJson as { resource?: Record<string, Record<string, unknown>> } | undefined)?.resource ?? {};
   return Object.entries(resources).flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`));
+}
+
+/** A credential in the state that a decommission has revoked (ScramPrincipalProps.revoked), not deleted. */
+export function isRevokedCredential(r: StateResource): boolean {
+  return r.type === 'kafka_user_scram_credential' && r.values.password_wo_version === REVOKED_CREDENTIAL_VERSION;
 }

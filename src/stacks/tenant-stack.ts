@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import type { Environment } from '../model/environment';
 import type { TenantModel } from '../model/types';
 import { TenantPrincipal } from '../constructs/tenant-principal';
+import { ScramPrincipal } from '../constructs/scram-principal';
 import { TenantTopic } from '../constructs/tenant-topic';
 import { KafkaStack } from './kafka-stack';
 
@@ -14,8 +15,10 @@ export interface TenantStackProps {
 
 /**
  * Everything one tenant owns, on the cluster its tier puts it on (the shared cluster, or its own dedicated
- * cluster). Stack name = tenant id. A tenant being decommissioned keeps only its topics (protected unless the
- * tenant file records the decision to delete data); its credentials, ACLs and quotas go.
+ * cluster). Stack name = tenant id. A tenant being decommissioned keeps its topics (protected unless the
+ * tenant file records the decision to delete data) and its credentials, revoked (a random password nobody
+ * knows: deleting a SCRAM credential can lock every user out on a broker restart, see ScramPrincipalProps);
+ * its ACLs and quotas go.
  */
 export class TenantStack extends KafkaStack {
   constructor(scope: Construct, props: TenantStackProps) {
@@ -30,7 +33,13 @@ export class TenantStack extends KafkaStack {
       if (decommissioning && t.deleteData) continue; // removed from the configuration: terraform destroys it
       new TenantTopic(this, topic.name, { topic, preventDestroy: !topic.allowDataLoss });
     }
-    if (decommissioning) return;
+    if (decommissioning) {
+      // Same construct path as TenantPrincipal's credential, so the plan revokes it in place.
+      for (const p of t.principals) {
+        new ScramPrincipal(new Construct(this, p.username), 'scram', { username: p.username, revoked: true });
+      }
+      return;
+    }
     for (const p of t.principals) {
       new TenantPrincipal(this, p.username, { principal: p });
     }

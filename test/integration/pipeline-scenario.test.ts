@@ -355,7 +355,7 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     expect((await onCluster()).topics).toEqual([`${id}.orders`]);
   });
 
-  it('6. decommissioning tears down access, credentials and quotas in order, keeps the topic, and verifies', async () => {
+  it('6. decommissioning removes access, revokes credentials, removes quotas, in order, keeps the topic, and verifies', async () => {
     // Negative control: while the tenant is live, the verification must fail.
     const live = await verifyDecommissioned({
       env: platform.env,
@@ -367,7 +367,7 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
       `${id}.app cannot authenticate`,
       `no ACL names a principal of ${id}`,
       `no ACL reaches ${id}.* (retained topics: admin only)`,
-      'terraform state holds only the retained topics',
+      'terraform state holds only the retained topics and revoked credentials',
     ]);
 
     openPr('decommission', () => write(file, tenantYaml({ producerByteRate: 2097152, lifecycle: 'decommissioning' })));
@@ -425,7 +425,12 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     const fin = await timed('7 finalize', () =>
       finalizeDecommission({ model: model(), tenantId: id, synthOut, cli: platform.cli, secrets: platform.secrets }),
     );
-    expect(fin).toEqual({ tenant: id, forgotten: [`${id}.orders`], fileStillPresent: false });
+    expect(fin).toEqual({
+      tenant: id,
+      forgotten: [`${id}.orders`],
+      revokedCredentials: [`${id}.app`],
+      fileStillPresent: false,
+    });
     expect(readLocalState(platform.env, id)).toEqual([]);
     expect(orphanedStacks(m, synthesizedStacks(synthOut))).toEqual([]);
     const a = admin();

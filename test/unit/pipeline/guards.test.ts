@@ -155,11 +155,21 @@ describe('decommission phases', () => {
     expect(planPhases(state, [], false).map((p) => p.phase.name)).toEqual(['access', 'credentials', 'quotas']);
   });
 
-  it('targets nothing that the configuration still declares', () => {
+  it('targets nothing that the configuration still declares, except credentials that are not revoked yet', () => {
     expect(
       planPhases(
         state,
         state.map((x) => x.address),
+        true,
+      ).map((p) => `${p.phase.name}: ${p.targets.join(' ')}`),
+    ).toEqual(['credentials: kafka_user_scram_credential.c']);
+    const revoked = state.map((x) =>
+      x.type === 'kafka_user_scram_credential' ? { ...x, values: { password_wo_version: 'revoked' } } : x,
+    );
+    expect(
+      planPhases(
+        revoked,
+        revoked.map((x) => x.address),
         true,
       ),
     ).toEqual([]);

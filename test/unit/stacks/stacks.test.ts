@@ -99,19 +99,28 @@ describe('a decommissioning tenant', () => {
     tenants: base.tenants.map((x) => (x.id === 'acme' ? t : x)),
   });
 
-  it('keeps only its topics, still protected, when data is retained', () => {
+  it('keeps only its topics, still protected, and its credentials, revoked, when data is retained', () => {
     const out = synthModel(withAcme({ ...acme, lifecycle: 'decommissioning', deleteData: false }));
     const s = out.stack('acme');
-    expect(Object.keys(s.resource ?? {})).toEqual(['kafka_topic']);
+    expect(Object.keys(s.resource ?? {}).sort()).toEqual(['kafka_topic', 'kafka_user_scram_credential']);
+    const credentials = resources(s, 'kafka_user_scram_credential');
+    expect(credentials.length).toBe(acme.principals.length);
+    for (const c of credentials) {
+      // a password nobody knows: derived from a random per-run ephemeral variable, write-only
+      expect(c.password_wo).toBe(`\${sha512("\${var.scram_revocation_secret}:${String(c.username)}")}`);
+      expect(c.password_wo_version).toBe('revoked');
+    }
+    expect(Object.keys(s.variable ?? {}).filter((v) => v.startsWith('scram_'))).toEqual(['scram_revocation_secret']);
+    expect(s.variable!.scram_revocation_secret).toMatchObject({ ephemeral: true, sensitive: true, nullable: false });
     expect(
       resources(s, 'kafka_topic').every((t) => (t.lifecycle as { prevent_destroy: boolean }).prevent_destroy),
     ).toBe(true);
     fs.rmSync(out.dir, { recursive: true, force: true });
   });
 
-  it('keeps nothing when its file records the decision to delete data', () => {
+  it('keeps only its revoked credentials when its file records the decision to delete data', () => {
     const out = synthModel(withAcme({ ...acme, lifecycle: 'decommissioning', deleteData: true }));
-    expect(out.stack('acme').resource ?? {}).toEqual({});
+    expect(Object.keys(out.stack('acme').resource ?? {})).toEqual(['kafka_user_scram_credential']);
     fs.rmSync(out.dir, { recursive: true, force: true });
   });
 });
