@@ -17,6 +17,7 @@ import { sharedTierChecks } from './checks/shared-tier';
 import { type Actor, VerifyContext } from './context';
 import { DEFAULT_FULL_PAIRS_UP_TO, type Pair, selectPairs } from './pairs';
 import { summarize } from './report';
+import { scramLockouts } from './lockout';
 import { PLATFORM, Scope } from './scope';
 import type { Check, CheckCategory, CheckResult, ProgressEvent, VerificationReport } from './types';
 
@@ -204,9 +205,16 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
 
   const results: CheckResult[] = [];
   try {
-    let planned = 0;
+    // A cluster that refuses every login is one root cause; its checks would only repeat it.
+    const lockouts = await scramLockouts(ctx, scoped.length ? scoped : everyone);
+    const locked = new Set(lockouts.map((l) => l.cluster));
+    results.push(...lockouts.map((l) => l.result));
+    const skipped = new Map<string, number>();
+    let planned = lockouts.length;
     for (const phase of phases) {
-      const checks = await phase.plan();
+      const all = locked.size === 0 ? await phase.plan() : await phase.plan().catch(() => [] as Check[]);
+      const checks = all.filter((c) => !locked.has(c.cluster));
+      for (const c of all) if (locked.has(c.cluster)) skipped.set(c.cluster, (skipped.get(c.cluster) ?? 0) + 1);
       planned += checks.length;
       const total = planned;
       options.onProgress?.({ phase: phase.name, done: results.length, total });
@@ -225,6 +233,11 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
           );
         }
       }
+    }
+    for (const l of lockouts) {
+      notes.push(
+        `${skipped.get(l.cluster) ?? 0} check(s) on cluster ${l.cluster} were not run: every SCRAM login there is refused (${l.result.id})`,
+      );
     }
   } finally {
     await ctx.close();

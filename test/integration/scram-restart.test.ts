@@ -197,6 +197,48 @@ describe('SCRAM logins survive a broker restart after a credential was deleted (
     );
   });
 
+  it('negative control: without the mitigation the bug locks everybody out, and up and verify say so once', async () => {
+    // The same cluster with time-based metadata snapshots off, as on a real cluster in its first hour.
+    const unmitigated: Environment = {
+      ...env,
+      clusters: {
+        shared: {
+          ...env.clusters.shared,
+          local: {
+            ...env.clusters.shared.local!,
+            serverProperties: {
+              ...env.clusters.shared.local!.serverProperties,
+              'metadata.log.max.snapshot.interval.ms': '0',
+            },
+          },
+        },
+      },
+    };
+    await reset(unmitigated);
+    await up(unmitigated);
+    const tool = ConfigCommand.ensure(platform);
+    const keeper = loadModel({ env: ENV, root }).tenants.find((t) => t.id === 'keeper')!.principals[0]!;
+    tool.addScramCredential('shared', keeper.username, platform.secrets.getOrCreate(keeper.secretName));
+    tool.addScramCredential('shared', 'xuser', 'xuser-password-for-this-test');
+    expect(tool.deleteScramCredential('shared', 'xuser')).toBe(true);
+    // keeper.app, admin and xuser: xuser is replayed first, as in the original report
+    expect(javaHashMapOrder(['admin', keeper.username, 'xuser'])[0]).toBe('xuser');
+    await down(unmitigated);
+
+    await expect(up(unmitigated, { readyTimeoutMs: 90_000 })).rejects.toThrow(/ScramDelta/);
+    const report = await runVerification({
+      model: { ...loadModel({ env: ENV, root }), env: unmitigated },
+      secrets: platform.secrets,
+      tenants: ['keeper'],
+      skipQuotas: true,
+    });
+    expect(report.ok).toBe(false);
+    expect(report.results.map((r) => `${r.status} ${r.id}`)).toEqual(['fail conformance.scram-logins:shared']);
+    expect(report.results[0]!.details.join('\n')).toContain('ScramDelta');
+    expect(report.notes.join('\n')).toMatch(/\d+ check\(s\) on cluster shared were not run/);
+    await down(unmitigated);
+  });
+
   it('the pinned Kafka still has the bug (the upstream reproduction fails): keep the mitigation until it does not', () => {
     const libs = kafkaClasspath(ensureKafkaLibs());
     const res = (() => {

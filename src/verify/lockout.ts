@@ -1,0 +1,69 @@
+/**
+ * One root cause instead of hundreds of errors: a cluster that refuses every SCRAM login — the admin's and the
+ * principals' alike — is what the Kafka ScramDelta bug leaves after a credential was deleted and a broker
+ * restarted without a metadata snapshot (docs/upstream/kafka-scram-delta.md). Before the checks run, the
+ * runner logs in once as the admin and as a few principals of each cluster; a cluster where all of them get the
+ * broker's invalid-credentials answer is reported as one failing check with the hint, and its other checks are
+ * not run (a note says how many).
+ */
+import { kafkaClient, kafkaErrorType, type ClientCredentials } from '../kafka/client';
+import { adminCredentials, SCRAM_LOCKOUT_HINT } from '../local/cluster';
+import type { Actor, VerifyContext } from './context';
+import type { CheckResult } from './types';
+
+/** Principals tried per cluster besides the admin. */
+const SAMPLE = 3;
+
+async function loginAnswer(brokers: readonly string[], creds: ClientCredentials): Promise<string> {
+  const admin = kafkaClient(brokers, creds, {
+    retries: 0,
+    connectionTimeoutMs: 5000,
+    requestTimeoutMs: 10_000,
+  }).admin();
+  try {
+    await admin.connect();
+    return 'ok';
+  } catch (e) {
+    return kafkaErrorType(e);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export interface Lockout {
+  readonly cluster: string;
+  readonly result: CheckResult;
+}
+
+/** Clusters (of the given actors) that refuse every SCRAM login, each with the failing result that explains it. */
+export async function scramLockouts(ctx: VerifyContext, actors: readonly Actor[]): Promise<Lockout[]> {
+  const clusters = [...new Set(actors.map((a) => a.cluster))].sort();
+  const found: Lockout[] = [];
+  for (const cluster of clusters) {
+    const t0 = Date.now();
+    const brokers = ctx.brokers(cluster);
+    const admin = await loginAnswer(brokers, adminCredentials(ctx.secrets, cluster));
+    if (admin !== 'SASL_AUTHENTICATION_FAILED') continue;
+    const tried = actors
+      .filter((a) => a.cluster === cluster && ctx.secrets.get(a.principal.secretName) !== undefined)
+      .slice(0, SAMPLE);
+    const answers = await Promise.all(tried.map((a) => loginAnswer(brokers, ctx.credentials(a.principal))));
+    if (tried.length === 0 || answers.some((a) => a !== 'SASL_AUTHENTICATION_FAILED')) continue;
+    found.push({
+      cluster,
+      result: {
+        id: `conformance.scram-logins:${cluster}`,
+        tenant: `cluster:${cluster}`,
+        category: 'conformance',
+        description: `the admin and the principals of cluster ${cluster} can log in with their SCRAM credentials`,
+        cluster,
+        status: 'fail',
+        expected: 'logins accepted',
+        observed: `every SCRAM login is refused: the admin and ${tried.map((a) => a.principal.username).join(', ')} (SASL_AUTHENTICATION_FAILED)`,
+        details: [SCRAM_LOCKOUT_HINT],
+        durationMs: Date.now() - t0,
+      },
+    });
+  }
+  return found;
+}
