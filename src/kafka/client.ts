@@ -85,3 +85,28 @@ export function kafkaErrorType(err: unknown): string {
   }
   return 'UNKNOWN';
 }
+
+/**
+ * Log in and send one request (DescribeCluster: any authenticated principal may): `ok`, or the Kafka error type of
+ * the failure (`SASL_AUTHENTICATION_FAILED` when the broker refuses the credentials). Never retries.
+ */
+export async function loginAnswer(
+  brokers: readonly string[],
+  creds: ClientCredentials,
+  timeoutMs = 10_000,
+): Promise<string> {
+  const admin = kafkaClient(brokers, creds, {
+    retries: 0,
+    connectionTimeoutMs: Math.min(timeoutMs, 5000),
+    requestTimeoutMs: timeoutMs,
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return 'ok';
+  } catch (e) {
+    return kafkaErrorType(e);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
 import type { ClusterConfig, Environment } from '../model/environment';
-import { kafkaClient, kafkaErrorType } from '../kafka/client';
+import { kafkaClient, loginAnswer } from '../kafka/client';
 import { secretNames, secretSourceFor, SecretSource } from '../secrets';
 import { ensureKafkaLibs, kafkaClasspath } from './kafka-runtime';
 import { localDir, stateDir } from './paths';
@@ -233,21 +233,8 @@ export function adminCredentials(secrets: SecretSource, cluster: string) {
 }
 
 /** `ok` when an authenticated admin request (describeCluster) succeeds, else the Kafka error type of the failure. */
-export async function probeAnswer(c: LocalCluster, secrets: SecretSource, timeoutMs = 4000): Promise<string> {
-  const admin = kafkaClient(c.config.bootstrapServers, adminCredentials(secrets, c.name), {
-    retries: 0,
-    connectionTimeoutMs: Math.min(timeoutMs, 3000),
-    requestTimeoutMs: timeoutMs,
-  }).admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-    return 'ok';
-  } catch (e) {
-    return kafkaErrorType(e);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+export function probeAnswer(c: LocalCluster, secrets: SecretSource, timeoutMs = 4000): Promise<string> {
+  return loginAnswer(c.config.bootstrapServers, adminCredentials(secrets, c.name), timeoutMs);
 }
 
 /** True when an authenticated admin request (describeCluster) succeeds. */

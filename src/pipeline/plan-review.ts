@@ -656,6 +656,13 @@ function reviewCredential(
   const user = str(v.username);
   const base = { kind: 'principal' as const, change: kind, subject: user, address: c.address };
   const mech = `${str(v.scram_mechanism)} credential`;
+  const lockedOut = (code: 'credential-removed' | 'credential-revoked'): Risk => ({
+    code,
+    severity: leaving ? 'info' : 'warning',
+    subject: user,
+    address: c.address,
+    message: `clients using ${user} can no longer authenticate${leaving ? '' : '; make sure no application still uses it'}`,
+  });
   switch (kind) {
     case 'add':
       items.push({
@@ -665,13 +672,7 @@ function reviewCredential(
       return;
     case 'remove':
       items.push({ ...base, summary: `${mech} deleted: clients can no longer authenticate as ${user}` });
-      risks.push({
-        code: 'credential-removed',
-        severity: leaving ? 'info' : 'warning',
-        subject: user,
-        address: c.address,
-        message: `clients using ${user} can no longer authenticate${leaving ? '' : '; make sure no application still uses it'}`,
-      });
+      risks.push(lockedOut('credential-removed'));
       return;
     case 'change': {
       const vb = str(c.change.before?.password_wo_version);
@@ -681,13 +682,7 @@ function reviewCredential(
           ...base,
           summary: `${mech} revoked: its password becomes a random one nobody knows, so clients can no longer authenticate as ${user}; the credential itself stays (deleting one can lock every SCRAM user out on a broker restart)`,
         });
-        risks.push({
-          code: 'credential-revoked',
-          severity: leaving ? 'info' : 'warning',
-          subject: user,
-          address: c.address,
-          message: `clients using ${user} can no longer authenticate${leaving ? '' : '; make sure no application still uses it'}`,
-        });
+        risks.push(lockedOut('credential-revoked'));
         return;
       }
       const rotation = vb !== va;

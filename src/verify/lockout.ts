@@ -6,29 +6,13 @@
  * broker's invalid-credentials answer is reported as one failing check with the hint, and its other checks are
  * not run (a note says how many).
  */
-import { kafkaClient, kafkaErrorType, type ClientCredentials } from '../kafka/client';
+import { loginAnswer } from '../kafka/client';
 import { adminCredentials, SCRAM_LOCKOUT_HINT } from '../local/cluster';
 import type { Actor, VerifyContext } from './context';
 import type { CheckResult } from './types';
 
 /** Principals tried per cluster besides the admin. */
 const SAMPLE = 3;
-
-async function loginAnswer(brokers: readonly string[], creds: ClientCredentials): Promise<string> {
-  const admin = kafkaClient(brokers, creds, {
-    retries: 0,
-    connectionTimeoutMs: 5000,
-    requestTimeoutMs: 10_000,
-  }).admin();
-  try {
-    await admin.connect();
-    return 'ok';
-  } catch (e) {
-    return kafkaErrorType(e);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
 
 export interface Lockout {
   readonly cluster: string;

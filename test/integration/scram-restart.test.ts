@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { deploy } from '../../src/deploy/deploy';
 import { readyToolchain } from '../../src/deploy/terraform';
-import { kafkaClient, kafkaErrorType, type ClientCredentials } from '../../src/kafka/client';
+import { kafkaClient, loginAnswer } from '../../src/kafka/client';
 import { adminCredentials, down, reset, up } from '../../src/local/cluster';
 import { run } from '../../src/local/exec';
 import { ensureKafkaLibs, kafkaClasspath } from '../../src/local/kafka-runtime';
@@ -38,24 +38,6 @@ const CONTROLLER_PORT = 17193;
 const ENV = 'scramtest';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
-
-/** `ok`, or the Kafka error type of the failed login (SASL_AUTHENTICATION_FAILED when the broker refuses it). */
-async function login(brokers: readonly string[], creds: ClientCredentials): Promise<string> {
-  const admin = kafkaClient(brokers, creds, {
-    retries: 0,
-    connectionTimeoutMs: 5000,
-    requestTimeoutMs: 10_000,
-  }).admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-    return 'ok';
-  } catch (e) {
-    return kafkaErrorType(e);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
 
 describe('SCRAM logins survive a broker restart after a credential was deleted (Kafka ScramDelta bug)', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-scram-'));
@@ -139,14 +121,14 @@ describe('SCRAM logins survive a broker restart after a credential was deleted (
     tool.addScramCredential('shared', billing.username, billing.password);
     tool.addScramCredential('shared', 'xuser', 'xuser-password-for-this-test');
     expect(tool.deleteScramCredential('shared', 'xuser')).toBe(true);
-    expect(await login(brokers, billing)).toBe('ok');
+    expect(await loginAnswer(brokers, billing)).toBe('ok');
 
     await restart();
 
     expect({
-      admin: await login(brokers, adminCredentials(platform.secrets, 'shared')),
-      [billing.username]: await login(brokers, billing),
-      xuser: await login(brokers, { username: 'xuser', password: 'xuser-password-for-this-test' }),
+      admin: await loginAnswer(brokers, adminCredentials(platform.secrets, 'shared')),
+      [billing.username]: await loginAnswer(brokers, billing),
+      xuser: await loginAnswer(brokers, { username: 'xuser', password: 'xuser-password-for-this-test' }),
     }).toEqual({ admin: 'ok', [billing.username]: 'ok', xuser: 'SASL_AUTHENTICATION_FAILED' });
   });
 
@@ -185,7 +167,7 @@ describe('SCRAM logins survive a broker restart after a credential was deleted (
     const principals = [...model.platform.consumers, ...model.tenants.find((t) => t.id === keep)!.principals];
     const logins: Record<string, string> = {};
     for (const p of principals) {
-      logins[p.username] = await login(brokers, {
+      logins[p.username] = await loginAnswer(brokers, {
         username: p.username,
         password: platform.secrets.get(p.secretName)!,
       });
