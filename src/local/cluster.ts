@@ -177,6 +177,11 @@ export function randomClusterId(): string {
   }
 }
 
+/** One argument of a java launcher argument file: double-quoted, with `\` and `"` escaped. */
+export function javaArgFileQuote(arg: string): string {
+  return `"${arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
 function format(c: LocalCluster, libs: string, adminPassword: string, log: (m: string) => void): void {
   const meta = path.join(c.dataDir, 'meta.properties');
   if (fs.existsSync(meta)) return;
@@ -189,25 +194,32 @@ function format(c: LocalCluster, libs: string, adminPassword: string, log: (m: s
   fs.mkdirSync(c.dataDir, { recursive: true });
   const clusterId = randomClusterId();
   log(`formatting cluster "${c.name}" (id ${clusterId})`);
-  const res = spawnSync(
-    'java',
-    [
-      '-Xmx256m',
-      '-cp',
-      kafkaClasspath(libs),
-      `-Dlog4j2.configurationFile=${path.join(c.dir, 'log4j2.properties')}`,
-      'kafka.tools.StorageTool',
-      'format',
-      '-c',
-      c.propsFile,
-      '-t',
-      clusterId,
-      '--standalone',
-      '--add-scram',
-      `SCRAM-SHA-512=[name=${ADMIN_USER},password=${adminPassword}]`,
-    ],
-    { encoding: 'utf8' },
-  );
+  // The admin password must never be on a command line (any local user can read it with `ps`), and the storage
+  // tool takes --add-scram only as an argument: so every argument goes into a private Java argument file, which
+  // the java launcher expands itself (`java @file`); ps shows only the file's name.
+  const args = [
+    '-Xmx256m',
+    '-cp',
+    kafkaClasspath(libs),
+    `-Dlog4j2.configurationFile=${path.join(c.dir, 'log4j2.properties')}`,
+    'kafka.tools.StorageTool',
+    'format',
+    '-c',
+    c.propsFile,
+    '-t',
+    clusterId,
+    '--standalone',
+    '--add-scram',
+    `SCRAM-SHA-512=[name=${ADMIN_USER},password=${adminPassword}]`,
+  ];
+  const argFile = path.join(c.dir, 'format.args');
+  fs.writeFileSync(argFile, args.map(javaArgFileQuote).join('\n') + '\n', { mode: 0o600 });
+  let res: { status: number | null; stdout: string; stderr: string };
+  try {
+    res = spawnSync('java', [`@${argFile}`], { encoding: 'utf8' });
+  } finally {
+    fs.rmSync(argFile, { force: true });
+  }
   if (res.status !== 0) {
     // Never echo the command line: it carries the admin password.
     fs.rmSync(c.dataDir, { recursive: true, force: true });

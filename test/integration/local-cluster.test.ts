@@ -7,9 +7,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { loadEnvironment, Environment } from '../../src/model/environment';
 import { down, localClusters, reset, status, up } from '../../src/local/cluster';
+import { secretNames, secretSourceFor } from '../../src/secrets';
 
 jest.setTimeout(240_000);
 
@@ -108,6 +109,32 @@ describe('kafka-tenancy local (cluster manager)', () => {
     const st = await up(env, { log: (m) => logs.push(m) });
     expect(logs.join('\n')).toMatch(/stale pid file/);
     expect(st[0]).toMatchObject({ state: 'running', ready: true });
+    await down(env);
+  });
+
+  it('never puts the admin password on a command line (ps sampled every 50 ms during reset and up)', async () => {
+    await reset(env);
+    const seenFile = path.join(dir, 'ps-samples.txt');
+    // A separate process: `up` formats with a blocking spawn, so an in-process timer would not run meanwhile.
+    const sampler = spawn(
+      'sh',
+      ['-c', `i=0; while [ $i -lt 2400 ]; do ps -eo args >> '${seenFile}'; sleep 0.05; i=$((i+1)); done`],
+      { stdio: 'ignore' },
+    );
+    try {
+      await up(env);
+    } finally {
+      sampler.kill();
+    }
+    const seen = fs.readFileSync(seenFile, 'utf8');
+    const password = secretSourceFor(env).get(secretNames.admin('solo'))!;
+    // The sampler did see the formatting and the broker (so the last assertion can fail) ...
+    expect(seen).toMatch(/java @\S*format\.args/);
+    expect(seen).toContain(localClusters(env)[0].propsFile);
+    // ... and never the password.
+    expect(password.length).toBeGreaterThan(16);
+    expect(seen.includes(password)).toBe(false);
+    expect(fs.existsSync(path.join(localClusters(env)[0].dir, 'format.args'))).toBe(false);
     await down(env);
   });
 });

@@ -1,5 +1,5 @@
 import { compareVersions, MINIMUM_CLI_VERSION } from '../../../src/local/toolchain';
-import { randomClusterId, reset } from '../../../src/local/cluster';
+import { javaArgFileQuote, randomClusterId, reset } from '../../../src/local/cluster';
 import { loadEnvironment } from '../../../src/model/environment';
 
 describe('compareVersions', () => {
@@ -46,5 +46,14 @@ describe('randomClusterId', () => {
       const id = randomClusterId();
       expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
     }
+  });
+});
+
+describe('javaArgFileQuote (arguments the java launcher reads from an @file)', () => {
+  it('quotes every argument so spaces, quotes and backslashes survive', () => {
+    expect(javaArgFileQuote('SCRAM-SHA-512=[name=admin,password=abc]')).toBe(
+      '"SCRAM-SHA-512=[name=admin,password=abc]"',
+    );
+    expect(javaArgFileQuote('/a dir/with "quote"\\x')).toBe('"/a dir/with \\"quote\\"\\\\x"');
   });
 });
