@@ -11,6 +11,7 @@ phase_start "npm dependencies"; ensure_npm_deps; phase_end
 phase_start "build (tsc)"; npm run -s build; npx tsc -p tsconfig.test.json; phase_end
 phase_start "lint"; npx eslint --max-warnings=0 . ; npx prettier --check . ; phase_end
 phase_start "toolchain (jars, provider, cli)"; cli local install; phase_end
+phase_start "toolchain (actionlint)"; bash scripts/actionlint.sh >/dev/null; phase_end
 
 STARTED_CLUSTERS=0
 cleanup() {
