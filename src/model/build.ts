@@ -133,6 +133,9 @@ function tenantModel(env: Environment, file: string, spec: TenantSpec): TenantMo
     groupPrefix: groupPrefix(spec.id),
     transactionalIdPrefix: transactionalIdPrefix(spec.id),
     topics,
+    retiredTopics: spec.retiredTopics
+      .map((r) => ({ name: topicName(spec.id, r.name), logicalName: r.name, deleteData: r.deleteData }))
+      .sort((a, b) => byName(a.name, b.name)),
     principals,
     dedicatedPartitions,
   };
@@ -178,7 +181,10 @@ function platformModel(env: Environment): PlatformModel {
       };
     })
     .sort((a, b) => byName(a.app, b.app));
-  return { topics, consumers };
+  const retiredTopics = env.retiredSharedTopics
+    .map((r) => ({ name: sharedTopicName(r.name), logicalName: r.name, deleteData: r.deleteData }))
+    .sort((a, b) => byName(a.name, b.name));
+  return { topics, retiredTopics, consumers };
 }
 
 function partitionMap(env: Environment, tenants: readonly TenantModel[]): PartitionMap {

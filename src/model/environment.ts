@@ -77,6 +77,19 @@ export const EnvironmentSchema = z.strictObject({
       }),
     )
     .default([]),
+  retiredSharedTopics: z
+    .array(
+      z.strictObject({
+        name: logicalName,
+        deleteData: z.boolean(),
+        reason: z.string().optional(),
+      }),
+    )
+    .default([])
+    .meta({
+      description:
+        'shared topics removed from sharedTopics: deleteData true deletes the topic and its records, false forgets it and keeps the data',
+    }),
   platformConsumers: z
     .array(z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9-]*$/), consumes: z.array(logicalName).min(1) }))
     .default([]),
@@ -166,6 +179,16 @@ export function loadEnvironment(name = 'local', root = projectRoot()): Environme
       }
     }),
   );
+  env.retiredSharedTopics.forEach((r, i) => {
+    if (topicNames.has(r.name)) {
+      problems.push({
+        file: rel,
+        path: `retiredSharedTopics[${i}].name`,
+        code: 'retired_topic_declared',
+        message: `shared topic "${r.name}" is both declared under sharedTopics and retired; remove it from sharedTopics to retire it, or drop the retiredSharedTopics entry to keep it`,
+      });
+    }
+  });
   if (problems.length) throw new ValidationError(problems);
   return env;
 }

@@ -127,6 +127,18 @@ export const TopicSchema = z.strictObject({
   }),
 });
 
+export const RetiredTopicSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .meta({ description: 'logical name of a topic no longer declared under topics (e.g. `invoices`)' }),
+  deleteData: z.boolean().meta({
+    description:
+      'true: the next deploy deletes the topic and its records (irreversible); false: it forgets the topic and keeps the data, admin-only',
+  }),
+  reason: z.string().optional().meta({ description: 'why the topic was retired, for reviewers' }),
+});
+
 export const QuotaOverrideSchema = z
   .strictObject({
     producerByteRate: z
@@ -227,6 +239,10 @@ export const TenantSchema = z
       .array(TopicSchema)
       .default([])
       .meta({ description: 'own topics (dedicated and topic-per-tenant tiers only)' }),
+    retiredTopics: z.array(RetiredTopicSchema).default([]).meta({
+      description:
+        'topics removed from topics: and what happens to their data; removing a topic without an entry here fails every plan',
+    }),
     applications: z
       .array(ApplicationSchema)
       .default([])

@@ -57,6 +57,15 @@ export interface TopicModel {
   readonly allowDataLoss: boolean;
 }
 
+/** A topic removed from a tenant file on purpose (`retiredTopics`), with what happens to its data. */
+export interface RetiredTopicModel {
+  /** Full Kafka topic name. */
+  readonly name: string;
+  readonly logicalName: string;
+  /** true: deploy deletes it and its records; false: state forgets it, the data stays (admin-only). */
+  readonly deleteData: boolean;
+}
+
 export interface PrincipalModel {
   /** Application name as declared in the tenant file. */
   readonly app: string;
@@ -104,6 +113,8 @@ export interface TenantModel {
   readonly transactionalIdPrefix: string;
   /** Own topics (dedicated and topic-per-tenant tiers; empty for shared). */
   readonly topics: readonly TopicModel[];
+  /** Topics retired in the tenant file (never also in `topics`). */
+  readonly retiredTopics: readonly RetiredTopicModel[];
   readonly principals: readonly PrincipalModel[];
   /** Shared tier: partitions of shared topics reserved for this tenant. */
   readonly dedicatedPartitions: readonly DedicatedPartitions[];
@@ -113,6 +124,8 @@ export type PlatformConsumerModel = PrincipalModel;
 
 export interface PlatformModel {
   readonly topics: readonly TopicModel[];
+  /** Shared topics retired in the environment file (`retiredSharedTopics`). */
+  readonly retiredTopics: readonly RetiredTopicModel[];
   readonly consumers: readonly PlatformConsumerModel[];
 }
 

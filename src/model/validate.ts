@@ -272,6 +272,30 @@ export const RULES: readonly Rule[] = [
         })),
   },
   {
+    code: 'retired_topic_declared',
+    describe: 'a retired topic is not declared under topics at the same time, and is retired once',
+    check: ({ tenants }) =>
+      tenants.flatMap((t) => {
+        const declared = new Set(t.spec.topics.map((x) => x.name));
+        const seen = new Set<string>();
+        return t.spec.retiredTopics.flatMap((r, i) => {
+          const dup = seen.has(r.name);
+          seen.add(r.name);
+          if (!declared.has(r.name) && !dup) return [];
+          return [
+            {
+              file: t.file,
+              path: `retiredTopics[${i}].name`,
+              code: 'retired_topic_declared',
+              message: dup
+                ? `topic "${r.name}" is retired twice; keep one entry`
+                : `topic "${r.name}" is both declared under topics and retired; remove it from topics to retire it, or drop the retiredTopics entry to keep it`,
+            },
+          ];
+        });
+      }),
+  },
+  {
     code: 'duplicate_topic',
     describe: 'a topic is declared once per tenant',
     check: ({ tenants }) =>

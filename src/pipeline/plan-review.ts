@@ -13,7 +13,7 @@
  * - retention decreases (old data is deleted at the next log cleanup), credential rotation, tier changes.
  */
 import { aclViolations } from '../model/acl';
-import type { Model, TopicModel } from '../model/types';
+import type { Model, RetiredTopicModel, TopicModel } from '../model/types';
 import { SENSITIVE, type TfAction, type TfPlan, type TfResourceChange } from './terraform-json';
 import { REVOKED_CREDENTIAL_VERSION } from '../model/terraform-names';
 
@@ -38,6 +38,8 @@ export interface StackContext {
   readonly cluster?: string;
   /** Topics declared now, by full name. */
   readonly topics: Readonly<Record<string, TopicApproval>>;
+  /** Topics retired in the file (`retiredTopics` / `retiredSharedTopics`), by full name: delete or keep data. */
+  readonly retired: Readonly<Record<string, { readonly deleteData: boolean }>>;
   /** From the base revision, when known: tier, cluster and topics as they were (approvals of removed topics). */
   readonly base?: {
     readonly tier?: string;
@@ -53,6 +55,8 @@ export interface ReviewContext {
 
 const topicApprovals = (topics: readonly TopicModel[]): Record<string, TopicApproval> =>
   Object.fromEntries(topics.map((t) => [t.name, { name: t.name, allowDataLoss: t.allowDataLoss }]));
+const retirements = (retired: readonly RetiredTopicModel[]): Record<string, { deleteData: boolean }> =>
+  Object.fromEntries(retired.map((r) => [r.name, { deleteData: r.deleteData }]));
 
 /** The review context of a model (head), optionally with the model of the base revision. */
 export function reviewContext(model: Model, base?: Model, platformStack = 'platform'): ReviewContext {
@@ -66,6 +70,7 @@ export function reviewContext(model: Model, base?: Model, platformStack = 'platf
       deleteData: false,
       cluster: model.env.sharedCluster,
       topics: topicApprovals(model.platform.topics),
+      retired: retirements(model.platform.retiredTopics),
       base: base ? { cluster: base.env.sharedCluster, topics: topicApprovals(base.platform.topics) } : undefined,
     },
   };
@@ -80,6 +85,7 @@ export function reviewContext(model: Model, base?: Model, platformStack = 'platf
       tier: t.tier,
       cluster: t.cluster,
       topics: topicApprovals(t.topics),
+      retired: retirements(t.retiredTopics),
       base: b ? { tier: b.tier, cluster: b.cluster, topics: topicApprovals(b.topics) } : undefined,
     };
   }
@@ -624,8 +630,8 @@ function dataLossApproval(topic: string, ctx: StackContext | undefined): string 
   if (!ctx) return undefined;
   if (ctx.lifecycle === 'decommissioning' && ctx.deleteData) return `${ctx.file}: deleteDataOnDecommission: true`;
   if (ctx.topics[topic]?.allowDataLoss) return `${ctx.file}: allowDataLoss: true on topic ${topic}`;
-  if (!ctx.topics[topic] && ctx.base?.topics[topic]?.allowDataLoss) {
-    return `${ctx.file} (base revision): allowDataLoss: true on topic ${topic}`;
+  if (!ctx.topics[topic] && ctx.retired[topic]?.deleteData) {
+    return `${ctx.file}: ${retiredKey(ctx)} entry for ${topic} with deleteData: true`;
   }
   return undefined;
 }
@@ -639,11 +645,10 @@ function dataLossFix(kind: ChangeKind, ctx: StackContext | undefined, stack: str
       ? 'shared topics are never recreated by a plan; revert the change'
       : `revert the change, or set allowDataLoss: true on the topic in ${ctx.file} to approve recreating it`;
   }
-  if (ctx.kind === 'platform') {
-    return `restore it in ${ctx.file}: shared topics cannot be approved for deletion in a file (retire one by hand: terraform state rm, then delete it deliberately)`;
-  }
-  return `restore the topic in ${ctx.file}; to delete it deliberately, first merge and deploy allowDataLoss: true on it, then remove it: plan-review and deploy take the approval from --base <that revision>`;
+  return `restore the topic in ${ctx.file}, or retire it under ${retiredKey(ctx)} with deleteData: false (forget it, keep its records) or deleteData: true (delete it and its records)`;
 }
+
+const retiredKey = (ctx: StackContext): string => (ctx.kind === 'platform' ? 'retiredSharedTopics' : 'retiredTopics');
 
 function reviewCredential(
   c: TfResourceChange,

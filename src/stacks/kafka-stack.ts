@@ -4,6 +4,7 @@ import { KafkaProvider } from '../../gen/providers/kafka/provider';
 import type { Environment } from '../model/environment';
 import { adminPasswordVariable } from '../model/terraform-names';
 import { ADMIN_USER } from '../local/cluster';
+import type { PriorStateSource } from '../constructs/topic-ledger';
 
 export interface KafkaStackProps {
   readonly env: Environment;
@@ -22,6 +23,8 @@ export interface KafkaStackProps {
  */
 export class KafkaStack extends TerraformStack {
   readonly clusterName: string;
+  /** This stack's own state, as `terraform_remote_state` reads it (see TopicLedger). */
+  readonly priorState: PriorStateSource;
 
   constructor(scope: Construct, name: string, props: KafkaStackProps) {
     super(scope, name);
@@ -47,32 +50,41 @@ export class KafkaStack extends TerraformStack {
       tlsEnabled: false,
       timeout: 60,
     });
-    configureBackend(this, props.env, name, props.localStatePath);
+    this.priorState = configureBackend(this, props.env, name, props.localStatePath);
   }
 }
 
-function configureBackend(stack: TerraformStack, env: Environment, name: string, localStatePath?: string): void {
+function configureBackend(
+  stack: TerraformStack,
+  env: Environment,
+  name: string,
+  localStatePath?: string,
+): PriorStateSource {
   const state = env.state;
   switch (state.backend) {
-    case 'local':
+    case 'local': {
       // Relative to cdktf.out/stacks/<name>, so state survives re-synth and stays out of git (.local/).
-      new LocalBackend(stack, { path: localStatePath ?? `../../../.local/state/${env.name}/${name}.tfstate` });
-      return;
-    case 's3':
+      const p = localStatePath ?? `../../../.local/state/${env.name}/${name}.tfstate`;
+      new LocalBackend(stack, { path: p });
+      return { backend: 'local', config: { path: p } };
+    }
+    case 's3': {
+      const key = `${state.keyPrefix}/${env.name}/${name}.tfstate`;
       new S3Backend(stack, {
         bucket: state.bucket,
         region: state.region,
-        key: `${state.keyPrefix}/${env.name}/${name}.tfstate`,
+        key,
         encrypt: true,
         dynamodbTable: state.dynamodbTable,
       });
-      return;
-    case 'pg':
+      return { backend: 's3', config: { bucket: state.bucket, region: state.region, key } };
+    }
+    case 'pg': {
       // The connection string is a secret: terraform reads it from PG_CONN_STR at init, so it is never
       // synthesized (cdktf's PgBackend class insists on a literal conn_str, hence the raw override).
-      stack.addOverride('terraform.backend', {
-        pg: { schema_name: `kafka_tenancy_${env.name}_${name.replace(/-/g, '_')}` },
-      });
-      return;
+      const schema = `kafka_tenancy_${env.name}_${name.replace(/-/g, '_')}`;
+      stack.addOverride('terraform.backend', { pg: { schema_name: schema } });
+      return { backend: 'pg', config: { schema_name: schema } };
+    }
   }
 }

@@ -3,6 +3,7 @@ import type { Environment } from '../model/environment';
 import type { PlatformModel } from '../model/types';
 import { TenantPrincipal } from '../constructs/tenant-principal';
 import { TenantTopic } from '../constructs/tenant-topic';
+import { TopicLedger } from '../constructs/topic-ledger';
 import { KafkaStack } from './kafka-stack';
 
 export const PLATFORM_STACK = 'platform';
@@ -21,6 +22,15 @@ export class PlatformStack extends KafkaStack {
     for (const topic of props.platform.topics) {
       new TenantTopic(this, topic.name, { topic, preventDestroy: !topic.allowDataLoss });
     }
+    new TopicLedger(this, 'ledger', {
+      file: `environments/${props.env.name}.yaml`,
+      cluster: props.env.sharedCluster,
+      declared: props.platform.topics.map((t) => t.name),
+      retired: props.platform.retiredTopics,
+      priorState: this.priorState,
+      retiredKey: 'retiredSharedTopics',
+      topicsKey: 'sharedTopics',
+    });
     for (const c of props.platform.consumers) {
       new TenantPrincipal(this, c.username, { principal: c });
     }

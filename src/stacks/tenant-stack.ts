@@ -4,6 +4,7 @@ import type { TenantModel } from '../model/types';
 import { TenantPrincipal } from '../constructs/tenant-principal';
 import { ScramPrincipal } from '../constructs/scram-principal';
 import { TenantTopic } from '../constructs/tenant-topic';
+import { TopicLedger } from '../constructs/topic-ledger';
 import { KafkaStack } from './kafka-stack';
 
 export interface TenantStackProps {
@@ -29,10 +30,18 @@ export class TenantStack extends KafkaStack {
     });
     const t = props.tenant;
     const decommissioning = t.lifecycle === 'decommissioning';
-    for (const topic of t.topics) {
-      if (decommissioning && t.deleteData) continue; // removed from the configuration: terraform destroys it
-      new TenantTopic(this, topic.name, { topic, preventDestroy: !topic.allowDataLoss });
+    const deleting = decommissioning && t.deleteData; // topics leave the configuration: terraform destroys them
+    if (!deleting) {
+      for (const topic of t.topics) new TenantTopic(this, topic.name, { topic, preventDestroy: !topic.allowDataLoss });
     }
+    new TopicLedger(this, 'ledger', {
+      file: t.file,
+      cluster: t.cluster,
+      declared: deleting ? [] : t.topics.map((x) => x.name),
+      retired: t.retiredTopics,
+      approvedDeletions: deleting ? t.topics.map((x) => x.name) : [],
+      priorState: this.priorState,
+    });
     if (decommissioning) {
       // Same construct path as TenantPrincipal's credential, so the plan revokes it in place.
       for (const p of t.principals) {

@@ -41,7 +41,7 @@ ${topics}applications:
     produces: [${produces}]
 `;
 const ORDERS2 = '  - name: orders2\n    partitions: 3\n';
-const ORDERS_APPROVED = '  - name: orders\n    partitions: 3\n    allowDataLoss: true\n';
+const ORDERS_RETIRED = 'retiredTopics:\n  - name: orders\n    deleteData: true\n';
 
 /** A fixture plan, with a prior state (an existing stack) unless it is a new tenant's. */
 function plan(name: string, existing = true): TfPlan {
@@ -73,11 +73,11 @@ describe('deploy refuses before applying anything', () => {
   const previous = { state: process.env.KAFKA_TENANCY_STATE_DIR, log: process.env.FAKE_TF_LOG };
   const cli: TerraformCli = { bin: path.join(work, 'terraform'), flavour: 'terraform', version: '1.11.4' };
 
-  const project = (name: string, tenantTopics: string, produces: string): Model => {
+  const project = (name: string, tenantTopics: string, produces: string, extra = ''): Model => {
     const root = path.join(work, name);
     fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
     fs.cpSync(path.join(REPO_ROOT, 'environments'), path.join(root, 'environments'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'tenants', 'acme.yaml'), acmeYaml(tenantTopics, produces));
+    fs.writeFileSync(path.join(root, 'tenants', 'acme.yaml'), acmeYaml(tenantTopics, produces) + extra);
     return loadModel({ env: 'local', root });
   };
   const head = () => project('head', ORDERS2, 'orders2');
@@ -127,16 +127,16 @@ describe('deploy refuses before applying anything', () => {
     const run = () => deploy({ model: head(), outdir, cli, secrets: noSecrets, liveTopics: async () => [] });
     expect(await problems(run)).toEqual([
       'tenants/acme.yaml: topic acme.orders is deleted (no longer declared in tenants/acme.yaml; renamed to acme.orders2? the provider cannot rename a topic) and nothing approves it. ' +
-        'restore the topic in tenants/acme.yaml; to delete it deliberately, first merge and deploy allowDataLoss: true on it, then remove it: plan-review and deploy take the approval from --base <that revision>',
+        'restore the topic in tenants/acme.yaml, or retire it under retiredTopics with deleteData: false (forget it, keep its records) or deleteData: true (delete it and its records)',
     ]);
     expect(calls()).toEqual(['platform init', 'platform plan', 'platform show', 'acme init', 'acme plan', 'acme show']);
     expect(fs.existsSync(path.join(outdir, 'stacks', 'platform', 'plan.tfplan'))).toBe(false);
   });
 
-  it('applies the removal when the base revision approved it with allowDataLoss, platform first', async () => {
+  it('applies the removal when the tenant file retires the topic with deleteData: true, platform first', async () => {
     stacks({ platform: plan('quota-raise'), acme: plan('topic-rename') });
-    const base = project('base', ORDERS_APPROVED, 'orders');
-    const res = await deploy({ model: head(), base, outdir, cli, secrets: noSecrets, liveTopics: async () => [] });
+    const model = project('retired', ORDERS2, 'orders2', ORDERS_RETIRED);
+    const res = await deploy({ model, outdir, cli, secrets: noSecrets, liveTopics: async () => [] });
     expect(res.map((r) => `${r.stack} ${r.outcome}`)).toEqual(['platform applied', 'acme applied']);
     expect(calls().filter((c) => c.endsWith('apply'))).toEqual(['platform apply', 'acme apply']);
   });

@@ -20,6 +20,7 @@ describe('TenantSchema', () => {
       lifecycle: 'active',
       deleteDataOnDecommission: false,
       topics: [],
+      retiredTopics: [],
       applications: [],
       dedicatedPartitions: [],
     });

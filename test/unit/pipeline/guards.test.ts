@@ -116,13 +116,14 @@ describe('plan review blockers as problems (what deploy refuses)', () => {
     lifecycle: 'active',
     deleteData: false,
     topics: {},
+    retired: {},
   };
 
-  it('names the environment file for a shared topic removed from sharedTopics, and never offers allowDataLoss', () => {
+  it('names the environment file for a shared topic removed from sharedTopics, and offers retiredSharedTopics, never allowDataLoss', () => {
     const review = reviewPlans([{ stack: 'platform', plan: removal }], { stacks: { platform } });
     expect(reviewBlockerProblems(review).map(formatProblem)).toEqual([
       'environments/local.yaml: topic shared.audit is deleted (no longer declared in environments/local.yaml) and nothing approves it. ' +
-        'restore it in environments/local.yaml: shared topics cannot be approved for deletion in a file (retire one by hand: terraform state rm, then delete it deliberately)',
+        'restore the topic in environments/local.yaml, or retire it under retiredSharedTopics with deleteData: false (forget it, keep its records) or deleteData: true (delete it and its records)',
     ]);
   });
 

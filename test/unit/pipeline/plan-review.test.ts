@@ -27,6 +27,7 @@ function acme(over: Partial<StackContext> = {}): StackContext {
     tier: 'topic-per-tenant',
     cluster: 'shared',
     topics: { 'acme.orders': { name: 'acme.orders', allowDataLoss: false } },
+    retired: {},
     ...over,
   };
 }
@@ -120,9 +121,22 @@ describe('plan review', () => {
       expect(r.blockers[0].message).toContain('renamed to acme.orders2? the provider cannot rename a topic');
     });
 
-    it('accepts the removal of a topic the base revision had approved with allowDataLoss', () => {
+    it('accepts the removal of a topic the file retires with deleteData: true', () => {
       const ctx = acme({
         topics: { 'acme.orders2': { name: 'acme.orders2', allowDataLoss: false } },
+        retired: { 'acme.orders': { deleteData: true } },
+      });
+      const r = review('topic-rename', ctxOf(ctx));
+      expect(r.ok).toBe(true);
+      expect(risks(r, 'data-loss')[0].approvedBy).toBe(
+        'tenants/acme.yaml: retiredTopics entry for acme.orders with deleteData: true',
+      );
+    });
+
+    it('no longer takes the approval of a removal from the base revision (the synthesized ledger would refuse it)', () => {
+      const ctx = acme({
+        topics: { 'acme.orders2': { name: 'acme.orders2', allowDataLoss: false } },
+        retired: { 'acme.orders': { deleteData: false } },
         base: {
           tier: 'topic-per-tenant',
           cluster: 'shared',
@@ -130,10 +144,8 @@ describe('plan review', () => {
         },
       });
       const r = review('topic-rename', ctxOf(ctx));
-      expect(r.ok).toBe(true);
-      expect(risks(r, 'data-loss')[0].approvedBy).toBe(
-        'tenants/acme.yaml (base revision): allowDataLoss: true on topic acme.orders',
-      );
+      expect(r.ok).toBe(false);
+      expect(r.blockers[0].message).toContain('retire it under retiredTopics with deleteData: false');
     });
 
     it('blocks every topic delete of a stack whose tenant file is gone', () => {

@@ -1,0 +1,139 @@
+import { Construct } from 'constructs';
+import { TerraformDataSource, TerraformOutput, TerraformStack } from 'cdktf';
+import type { RetiredTopicModel } from '../model/types';
+import { assertRules, Rule } from './rules';
+
+/** How a stack reads its own state back (`terraform_remote_state` with the stack's own backend settings). */
+export interface PriorStateSource {
+  readonly backend: string;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export interface TopicLedgerProps {
+  /** The file that declares these topics, for error messages: `tenants/acme.yaml`, `environments/local.yaml`. */
+  readonly file: string;
+  /** Key of the cluster the stack targets. */
+  readonly cluster: string;
+  /** Full names of the topics this configuration declares (each has a `kafka_topic` block). */
+  readonly declared: readonly string[];
+  /** Topics the file retires on purpose: deleted (`deleteData`) or forgotten with their data kept. */
+  readonly retired: readonly RetiredTopicModel[];
+  /** Topics whose deletion the file approves otherwise (a decommission with `deleteDataOnDecommission`). */
+  readonly approvedDeletions?: readonly string[];
+  /** Where this stack's state lives, read back at plan time. */
+  readonly priorState: PriorStateSource;
+  /** Key of the retired topics' section in the file, for the fix in error messages. @default 'retiredTopics' */
+  readonly retiredKey?: string;
+  /** Key of the declared topics' section in the file. @default 'topics' */
+  readonly topicsKey?: string;
+}
+
+/** Outputs every protected stack writes; what the next plan compares itself with. */
+export const LEDGER_OUTPUTS = { topics: 'kafka_tenancy_topics', cluster: 'kafka_tenancy_cluster' } as const;
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+const RULES: readonly Rule<TopicLedgerProps>[] = [
+  {
+    check: (p) => [...p.declared, ...p.retired.map((r) => r.name)].every((n) => TOPIC_NAME.test(n)),
+    message: () => 'topic names must match [a-zA-Z0-9._-]+ (they are written into Terraform expressions)',
+  },
+  {
+    check: (p) => !p.retired.some((r) => p.declared.includes(r.name)),
+    message: (p) =>
+      `retired topics are still declared: ${p.retired
+        .filter((r) => p.declared.includes(r.name))
+        .map((r) => r.name)
+        .join(', ')}`,
+  },
+];
+
+const hclList = (names: readonly string[]): string => JSON.stringify([...names].sort());
+
+/**
+ * Data safety that lives in the synthesized configuration, so it holds for `cdktf deploy`, a plain
+ * `terraform apply` and our own deploy alike. `prevent_destroy` protects a topic only while its block exists;
+ * removing a topic from a file removes the block and the protection with it, and moving a tenant to another
+ * cluster makes Terraform drop everything it had on the old one from state during refresh. So every stack:
+ *
+ * - records in its state what it declared last time (outputs `kafka_tenancy_topics`, `kafka_tenancy_cluster`);
+ * - reads that record back at plan time (`terraform_remote_state` on its own backend) and fails the plan, with a
+ *   message naming the file and the fix, when a topic it declared before is neither declared nor retired now,
+ *   or when the stack now points at another cluster;
+ * - turns `retiredTopics` entries with `deleteData: false` into `removed { lifecycle { destroy = false } }`
+ *   blocks (Terraform ≥ 1.7): the state forgets the topic and its data stays on the cluster.
+ *
+ * The first plan of a stack (no state yet, or a state written before this guard existed) has nothing to compare
+ * with; it passes and writes the record. With a remote backend the state must exist before the first plan
+ * (`kafka-tenancy deploy` writes an empty one for a new stack).
+ */
+export class TopicLedger extends Construct {
+  constructor(scope: TerraformStack, id: string, props: TopicLedgerProps) {
+    super(scope, id);
+    assertRules('TopicLedger', id, props, RULES);
+    const stack = scope;
+    const retiredKey = props.retiredKey ?? 'retiredTopics';
+    const topicsKey = props.topicsKey ?? 'topics';
+
+    const outputs = new Construct(this, 'outputs');
+    new TerraformOutput(outputs, 'topics', {
+      value: [...props.declared].sort(),
+      description: 'topics this stack declared at its last apply (read back by the next plan)',
+    }).overrideLogicalId(LEDGER_OUTPUTS.topics);
+    new TerraformOutput(outputs, 'cluster', {
+      value: props.cluster,
+      description: 'cluster this stack manages (read back by the next plan)',
+    }).overrideLogicalId(LEDGER_OUTPUTS.cluster);
+
+    const allowed = hclList([
+      ...props.declared,
+      ...props.retired.map((r) => r.name),
+      ...(props.approvedDeletions ?? []),
+    ]);
+    const prior = new TerraformDataSource(this, 'prior', { terraformResourceType: 'terraform_remote_state' });
+    prior.addOverride('backend', props.priorState.backend);
+    // A stack's first plan has no state to read ("No stored state was found"); the local backend creates the
+    // file empty when it takes its lock, hence the length. Remote backends always have one, because deploy
+    // writes an empty state for a new stack first.
+    if (props.priorState.backend === 'local') {
+      const file = JSON.stringify(props.priorState.config.path);
+      prior.addOverride('count', `\${try(length(file(${file})), 0) > 0 ? 1 : 0}`);
+    }
+    prior.addOverride('config', props.priorState.config);
+    prior.addOverride('defaults', { [LEDGER_OUTPUTS.topics]: [], [LEDGER_OUTPUTS.cluster]: props.cluster });
+    const dropped = `sort(setsubtract(self.outputs.${LEDGER_OUTPUTS.topics}, ${allowed}))`;
+    prior.addOverride('lifecycle.postcondition', [
+      {
+        condition: `\${self.outputs.${LEDGER_OUTPUTS.cluster} == "${props.cluster}"}`,
+        error_message:
+          `${props.file}: this stack is deployed on cluster "\${self.outputs.${LEDGER_OUTPUTS.cluster}}" ` +
+          `(its Terraform state says so) but the file now puts it on cluster "${props.cluster}". Applying would ` +
+          `drop every topic, credential and ACL on the old cluster from state and leave them there unmanaged. ` +
+          `Fix: revert the tier/cluster change; to move a tenant, decommission it on the old cluster first ` +
+          `(lifecycle: decommissioning), then onboard it on the new one.`,
+      },
+      {
+        condition: `\${length(${dropped}) == 0}`,
+        error_message:
+          `${props.file}: topic(s) \${join(", ", ${dropped})} were declared at the last apply and are not ` +
+          `declared now; removing a topic from a file never deletes it. Fix: restore it under ${topicsKey}, or ` +
+          `retire it under ${retiredKey} with "deleteData: false" (forget it, keep its records) or ` +
+          `"deleteData: true" (delete it and its records).`,
+      },
+    ]);
+
+    const removed = props.retired
+      .filter((r) => !r.deleteData)
+      .map((r) => {
+        return { from: `kafka_topic.${retiredTopicLogicalId(stack, r.name)}`, lifecycle: { destroy: false } };
+      });
+    if (removed.length) stack.addOverride('removed', removed);
+  }
+}
+
+/**
+ * Logical id the TenantTopic construct of `name` had directly under `stack`: an empty construct at the same path
+ * (stack → <name> → topic) gets the same id from cdktf's addressing scheme and synthesizes nothing.
+ */
+function retiredTopicLogicalId(stack: TerraformStack, name: string): string {
+  return stack.getLogicalId(new Construct(new Construct(stack, name), 'topic').node);
+}
