@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { localCommand } from './commands/local';
 import { deployCommand, schemaCommand, synthCommand, validateCommand } from './commands/model-commands';
 import { pipelineCommands } from './commands/pipeline';
+import { tfEnvCommand } from './commands/tf-env';
 import { verifyCommand } from './commands/verify';
 import { EXIT, exitCodeFor } from './output';
 
@@ -20,6 +21,7 @@ export function program(): Command {
     schemaCommand(),
     synthCommand(),
     deployCommand(),
+    tfEnvCommand(),
     localCommand(),
     ...pipelineCommands(),
     verifyCommand(),

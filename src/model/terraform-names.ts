@@ -1,17 +1,43 @@
 /**
- * Names of Terraform variables, shared by the stacks (which declare them) and the deploy runner (which feeds
- * them as TF_VAR_* from the secret source). The mapping is reversible, so the runner needs nothing but the
- * synthesized stack to know which secrets a stack wants. Usernames contain `.`, which Terraform identifiers
- * cannot, hence `__` (tenant ids and app names never contain `_`).
+ * Names of Terraform variables, shared by the stacks (which declare them) and the deploy runner and `tf-env`
+ * (which feed them as TF_VAR_* from the secret source). The mapping is reversible, so a runner needs nothing but
+ * the synthesized stack to know which secrets a stack wants.
+ *
+ * A variable name is also half of a shell variable name (`export TF_VAR_<name>=…` must work), so it holds
+ * [a-z0-9_] only. Usernames (`acme-eu.billing-app`) and cluster names (`dedicated-2`) contain `.` and `-`,
+ * which a shell identifier cannot: `.` is written `__` and `-` is written `_h_`. The names we encode never
+ * contain `_` (tenant ids, app names and cluster names are [a-z0-9-], usernames join two of them with `.`), so
+ * every `_` in an encoded name starts one of the two escapes, and their second characters differ: decoding is
+ * unambiguous, and `acme-eu.billing` (`acme_h_eu__billing`) can never meet `acme.eu-billing`
+ * (`acme__eu_h_billing`). Names without `-` keep the names they always had.
  */
+
+/** `acme-eu.billing` → `acme_h_eu__billing`. Throws on characters outside [a-z0-9.-]: no name we create has them. */
+export function identifierOf(name: string): string {
+  if (!/^[a-z0-9.-]+$/.test(name)) {
+    throw new Error(`cannot name a terraform variable after "${name}": only lowercase letters, digits, "." and "-"`);
+  }
+  return name.replace(/[.-]/g, (c) => (c === '.' ? '__' : '_h_'));
+}
+
+/** An encoded name: literal characters and the two escapes, nothing else (`_v…` of `_version` is neither). */
+const ENCODED = '(?:[a-z0-9]|__|_h_)+';
+
+/** Inverse of identifierOf; undefined when `encoded` is not one of its results. */
+export function nameOfIdentifier(encoded: string): string | undefined {
+  if (!new RegExp(`^${ENCODED}$`).test(encoded)) return undefined;
+  return encoded.replace(/__|_h_/g, (e) => (e === '__' ? '.' : '-'));
+}
+
+/** `scram_password_acme__billing`, and its non-secret `…_version` companion (bumped to rotate the password). */
 export function variableNames(username: string): { password: string; passwordVersion: string } {
-  const base = `scram_password_${username.replace(/\./g, '__')}`;
+  const base = `scram_password_${identifierOf(username)}`;
   return { password: base, passwordVersion: `${base}_version` };
 }
 
 /** Sensitive variable holding the admin (super user) password of one cluster. */
 export function adminPasswordVariable(cluster: string): string {
-  return `admin_password_${cluster}`;
+  return `admin_password_${identifierOf(cluster)}`;
 }
 
 /** Secret name in the secret source for a principal's SCRAM password. */
@@ -25,7 +51,10 @@ export function scramSecretName(username: string): string {
  */
 export const REVOCATION_VARIABLE = 'scram_revocation_secret';
 
-/** Which secret feeds a sensitive variable; undefined for variables that are not secrets. */
+const ADMIN_VARIABLE = new RegExp(`^admin_password_(${ENCODED})$`);
+const SCRAM_VARIABLE = new RegExp(`^scram_password_(${ENCODED})$`);
+
+/** Which secret feeds a sensitive variable; undefined for variables that are not secrets (e.g. `…_version`). */
 export function secretForVariable(
   variable: string,
 ):
@@ -34,11 +63,11 @@ export function secretForVariable(
   | { kind: 'revocation' }
   | undefined {
   if (variable === REVOCATION_VARIABLE) return { kind: 'revocation' };
-  let m = /^admin_password_([a-z][a-z0-9-]*)$/.exec(variable);
-  if (m) return { kind: 'admin', cluster: m[1] };
-  m = /^scram_password_(.+?)$/.exec(variable);
-  if (m && !variable.endsWith('_version')) {
-    const username = m[1].replace(/__/g, '.');
+  let m = ADMIN_VARIABLE.exec(variable);
+  if (m) return { kind: 'admin', cluster: nameOfIdentifier(m[1])! };
+  m = SCRAM_VARIABLE.exec(variable);
+  if (m) {
+    const username = nameOfIdentifier(m[1])!;
     return { kind: 'scram', username, secret: scramSecretName(username) };
   }
   return undefined;

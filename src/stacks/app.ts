@@ -7,7 +7,12 @@ import { TenantStack } from './tenant-stack';
 
 export { PLATFORM_STACK } from './platform-stack';
 
-/** One platform stack plus one stack per tenant. Tenants on the shared cluster deploy after the platform. */
+/**
+ * One platform stack plus one stack per tenant. No stack references another, so none declares a cdktf
+ * dependency: `cdktf deploy acme` deploys tenant `acme` alone (a dependency would make cdktf insist on
+ * deploying `platform` too, or on `--ignore-missing-stack-dependencies`). Our own runs still apply the platform
+ * first: see deployOrder.
+ */
 export function buildStacks(app: App, model: Model): { platform: PlatformStack; tenants: TenantStack[] } {
   // State path relative to cdktf.out/stacks/<name>, so the synthesized JSON holds no machine-specific path.
   const statePath = (stack: string) =>
@@ -17,10 +22,18 @@ export function buildStacks(app: App, model: Model): { platform: PlatformStack; 
     platform: model.platform,
     localStatePath: statePath(PLATFORM_STACK),
   });
-  const tenants = model.tenants.map((tenant) => {
-    const stack = new TenantStack(app, { env: model.env, tenant, localStatePath: statePath(tenant.id) });
-    if (tenant.cluster === model.env.sharedCluster) stack.addDependency(platform);
-    return stack;
-  });
+  const tenants = model.tenants.map(
+    (tenant) => new TenantStack(app, { env: model.env, tenant, localStatePath: statePath(tenant.id) }),
+  );
   return { platform, tenants };
+}
+
+/**
+ * Stack names in the order kafka-tenancy deploys and plans them: `platform` first (the shared topics exist
+ * before any tenant of the shared tier uses them), then the tenants by name. Tenant stacks are independent.
+ */
+export function deployOrder(stacks: Iterable<string>): string[] {
+  return [...new Set(stacks)].sort((a, b) =>
+    a === b ? 0 : a === PLATFORM_STACK ? -1 : b === PLATFORM_STACK ? 1 : a < b ? -1 : 1,
+  );
 }

@@ -2,12 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EnvSecrets, LocalFileSecrets, randomPassword } from '../../../src/secrets';
-import {
-  adminPasswordVariable,
-  scramSecretName,
-  secretForVariable,
-  variableNames,
-} from '../../../src/model/terraform-names';
 
 describe('LocalFileSecrets', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-secrets-'));
@@ -50,26 +44,6 @@ describe('EnvSecrets', () => {
 describe('randomPassword', () => {
   it('avoids characters that break JAAS configs and the --add-scram syntax', () => {
     for (let i = 0; i < 200; i++) expect(randomPassword()).toMatch(/^[A-Za-z0-9_-]+$/);
-  });
-});
-
-describe('terraform variable names', () => {
-  it('map a username to its variable and back to its secret', () => {
-    const { password } = variableNames('acme.billing-app');
-    expect(password).toBe('scram_password_acme__billing-app');
-    expect(secretForVariable(password)).toEqual({
-      kind: 'scram',
-      username: 'acme.billing-app',
-      secret: scramSecretName('acme.billing-app'),
-    });
-  });
-
-  it('map the admin variable to its cluster', () => {
-    expect(secretForVariable(adminPasswordVariable('dedicated'))).toEqual({ kind: 'admin', cluster: 'dedicated' });
-  });
-
-  it('treat the version variable as no secret', () => {
-    expect(secretForVariable(variableNames('acme.billing').passwordVersion)).toBeUndefined();
   });
 });
 

@@ -1,0 +1,215 @@
+/**
+ * The cdktf CLI path, as the README documents it, against the real shared cluster: in a temp project with its
+ * own state folder (KAFKA_TENANCY_STATE_DIR), `kafka-tenancy synth`, then
+ * `eval "$(kafka-tenancy tf-env --stack <tenant>)"; npx cdktf deploy <tenant> --skip-provider-lock --auto-approve`
+ * — one tenant stack alone, no platform stack, no --ignore-missing-stack-dependencies — then the same path
+ * decommissions it (tf-env supplies the fresh revocation secret), which is also the clean-up.
+ *
+ * The temp project shares the main checkout's secrets (admin passwords) through the secret source; its tenant
+ * id has a random suffix.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
+import { deploy } from '../../src/deploy/deploy';
+import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
+import { loadModel } from '../../src/model';
+import { synthesize } from '../../src/stacks/synth';
+import { LocalPlatform, requireLocalPlatform, suffix } from './support';
+
+jest.setTimeout(600_000);
+
+const REPO_ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');
+
+describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy tf-env (real cdktf, real cluster)', () => {
+  const id = `cd${suffix()}`;
+  const user = `${id}.app`;
+  const topic = `${id}.orders`;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-cdktf-path-'));
+  const root = path.join(work, 'project');
+  const stateDir = path.join(work, 'state');
+  const outdir = path.join(root, 'cdktf.out');
+  const previousStateDir = process.env.KAFKA_TENANCY_STATE_DIR;
+  const timings: Record<string, number> = {};
+  let platform: LocalPlatform;
+
+  const tenantYaml = (decommissioning = false) =>
+    [
+      `id: ${id}`,
+      'owner: team-cdktf',
+      'contact: cdktf@example.com',
+      'tier: topic-per-tenant',
+      'classification: internal',
+      ...(decommissioning ? ['lifecycle: decommissioning', 'deleteDataOnDecommission: true'] : []),
+      'topics:',
+      '  - name: orders',
+      '    partitions: 1',
+      'applications:',
+      '  - name: app',
+      '    produces: [orders]',
+      '    consumes: [orders]',
+      '    groups: [app]',
+      '',
+    ].join('\n');
+  const writeTenant = (decommissioning = false) =>
+    fs.writeFileSync(path.join(root, 'tenants', `${id}.yaml`), tenantYaml(decommissioning));
+
+  const timed = <T>(name: string, fn: () => T): T => {
+    const t0 = Date.now();
+    try {
+      return fn();
+    } finally {
+      timings[name] = Date.now() - t0;
+    }
+  };
+  const ok = (what: string, res: SpawnSyncReturns<string>): SpawnSyncReturns<string> => {
+    if (res.error || res.status !== 0) {
+      const tail = `${res.stdout ?? ''}\n${res.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
+      throw new Error(`${what} failed (exit ${res.status}${res.error ? `, ${res.error.message}` : ''}):\n${tail}`);
+    }
+    return res;
+  };
+  /** The built CLI in a child process, as a user runs it. */
+  const kt = (...args: string[]) =>
+    ok(
+      `kafka-tenancy ${args[0]}`,
+      spawnSync(process.execPath, [CLI, ...args, '--root', root, '--out', outdir], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 120_000,
+      }),
+    );
+  /** `eval "$(kafka-tenancy tf-env --stack <id>)"; npx cdktf deploy <id> …` in a fresh shell, script on stdin. */
+  const cdktfDeploy = (tfEnv: string) =>
+    ok(
+      'cdktf deploy',
+      spawnSync('sh', ['-s'], {
+        cwd: root,
+        input: `${tfEnv}\nexec npx cdktf deploy '${id}' --skip-provider-lock --auto-approve\n`,
+        env: { ...process.env, FORCE_COLOR: '0' },
+        encoding: 'utf8',
+        timeout: 300_000,
+      }),
+    );
+  /** Values of the TF_VAR_* lines tf-env printed (to prove none of them shows up anywhere else). */
+  const secretValues = (tfEnv: string) =>
+    [...tfEnv.matchAll(/^export TF_VAR_[a-z0-9_]+='([^']*)'$/gm)].map((m) => m[1]).filter((v) => v.length >= 8);
+  const onCluster = async () => {
+    const a = platform.admin('shared');
+    await a.connect();
+    try {
+      const topics = (await a.listTopics()).filter((t) => t.startsWith(`${id}.`));
+      const acls = await a.describeAcls({
+        resourceType: AclResourceTypes.ANY,
+        resourcePatternType: ResourcePatternTypes.ANY,
+        principal: `User:${user}`,
+        operation: AclOperationTypes.ANY,
+        permissionType: AclPermissionTypes.ANY,
+      });
+      return { topics, acls: acls.resources.length };
+    } finally {
+      await a.disconnect();
+    }
+  };
+  /** Produce one record as the tenant with the password of the secret source: undefined, or the error type. */
+  const produceAsTenant = async (): Promise<string | undefined> => {
+    const password = platform.secrets.get(`scram/${user}`)!;
+    const producer = kafkaClient(platform.brokers('shared'), { username: user, password }, { retries: 0 }).producer();
+    try {
+      await producer.connect();
+      await producer.send({ topic, messages: [{ key: 'k', value: 'v' }] });
+      return undefined;
+    } catch (e) {
+      return kafkaErrorType(e);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
+  };
+
+  beforeAll(async () => {
+    platform = await requireLocalPlatform();
+    expect(fs.existsSync(CLI)).toBe(true); // npm test builds before the tests run
+    process.env.KAFKA_TENANCY_STATE_DIR = stateDir; // for the children too: synth writes the state path
+    fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
+    fs.cpSync(path.join(REPO_ROOT, 'environments'), path.join(root, 'environments'), { recursive: true });
+    // A cdktf project whose app is our synth of this folder; `npx cdktf` resolves through node_modules.
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+    fs.writeFileSync(path.join(root, 'package.json'), '{ "private": true }\n');
+    fs.writeFileSync(
+      path.join(root, 'cdktf.json'),
+      JSON.stringify({
+        language: 'typescript',
+        app: `node ${JSON.stringify(CLI)} synth --root ${JSON.stringify(root)} --out ${JSON.stringify(outdir)}`,
+        output: 'cdktf.out',
+        sendCrashReports: 'false',
+        projectId: 'kafka-tenancy-cdktf-path-test',
+      }),
+    );
+    writeTenant();
+  });
+
+  afterAll(async () => {
+    try {
+      // Whatever a failed run left behind: decommission with data deletion through our own deploy, then drop topics.
+      const left = await onCluster().catch(() => ({ topics: [topic], acls: 1 }));
+      if (left.acls > 0 || left.topics.length > 0) {
+        writeTenant(true);
+        const model = loadModel({ env: 'local', root });
+        synthesize(model, outdir);
+        await deploy({ model, outdir, stacks: [id], cli: platform.cli, secrets: platform.secrets }).catch(
+          (e: unknown) => process.stderr.write(`cdktf-path clean-up: ${String(e)}\n`),
+        );
+        const a = platform.admin('shared');
+        await a.connect();
+        const topics = (await a.listTopics()).filter((t) => t.startsWith(`${id}.`));
+        if (topics.length) await a.deleteTopics({ topics });
+        await a.disconnect();
+      }
+    } finally {
+      if (previousStateDir === undefined) delete process.env.KAFKA_TENANCY_STATE_DIR;
+      else process.env.KAFKA_TENANCY_STATE_DIR = previousStateDir;
+      fs.rmSync(work, { recursive: true, force: true });
+      process.stderr.write(
+        `cdktf path timings (s): ${Object.entries(timings)
+          .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`)
+          .join(', ')}\n`,
+      );
+    }
+  });
+
+  it('deploys the tenant alone (no platform stack, no --ignore-missing-stack-dependencies); its password works', async () => {
+    kt('synth');
+    const tfEnv = kt('tf-env', '--stack', id);
+    expect(tfEnv.stdout).toMatch(/^# kafka-tenancy tf-env: .*secrets/);
+    expect(tfEnv.stdout).toContain("export CHECKPOINT_DISABLE='1'");
+    expect(tfEnv.stdout).toMatch(/^export TF_VAR_scram_password_cd[a-z0-9]+__app='/m);
+    const res = timed('deploy', () => cdktfDeploy(tfEnv.stdout));
+
+    expect(res.stdout).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
+    const deployed = await onCluster();
+    expect(deployed.topics).toEqual([topic]);
+    expect(deployed.acls).toBeGreaterThan(0);
+    expect(fs.existsSync(path.join(stateDir, `${id}.tfstate`))).toBe(true);
+    expect(fs.existsSync(path.join(stateDir, 'platform.tfstate'))).toBe(false); // cdktf did not pull it in
+    expect(await produceAsTenant()).toBeUndefined(); // the password terraform applied is the secret source's
+    const everythingElse = [tfEnv.stderr, res.stdout, res.stderr].join('\n');
+    for (const v of secretValues(tfEnv.stdout)) expect(everythingElse).not.toContain(v);
+  });
+
+  it('decommissions through the same path: tf-env supplies a fresh revocation secret; access and data go', async () => {
+    writeTenant(true);
+    kt('synth');
+    const tfEnv = kt('tf-env', '--stack', id);
+    expect(tfEnv.stdout).toMatch(/^export TF_VAR_scram_revocation_secret='[A-Za-z0-9_-]{32}'$/m);
+    expect(tfEnv.stdout).not.toMatch(/TF_VAR_scram_password_/); // a revoked credential needs no password
+    const res = timed('decommission', () => cdktfDeploy(tfEnv.stdout));
+
+    expect(res.stdout).toMatch(/Apply complete! Resources: 0 added, 1 changed, \d+ destroyed/);
+    expect(await onCluster()).toEqual({ topics: [], acls: 0 });
+    expect(await produceAsTenant()).toBe('SASL_AUTHENTICATION_FAILED'); // revoked: a password nobody knows
+    for (const v of secretValues(tfEnv.stdout)) expect([res.stdout, res.stderr].join('\n')).not.toContain(v);
+  });
+});
