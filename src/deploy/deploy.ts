@@ -6,8 +6,10 @@ import { stateDir } from '../local/paths';
 import type { TerraformCli } from '../local/toolchain';
 import { reusedTenantIdProblems, reviewBlockerProblems } from '../pipeline/guards';
 import { reviewContext, reviewPlans, type ReviewContext } from '../pipeline/plan-review';
-import { redactPlan, stateResources, type TfPlan } from '../pipeline/terraform-json';
+import { readLocalState, terraformState } from '../pipeline/state';
+import { deployedTopics, redactPlan, stateResources, type TfPlan } from '../pipeline/terraform-json';
 import type { SecretSource } from '../secrets';
+import { deployOrder } from '../stacks/app';
 import { adminTopicLister, type TopicLister } from './live-topics';
 import { isTransientProviderError, StackRunner, type PlanOutcome } from './terraform';
 
@@ -26,6 +28,10 @@ export interface DeployOptions {
   readonly base?: Model;
   /** Topics on a cluster, for the new-tenant check; @default - listed as the cluster's admin */
   readonly liveTopics?: TopicLister;
+  /** Deadline of each terraform command; @default DEFAULT_TERRAFORM_TIMEOUT_MS */
+  readonly timeoutMs?: number;
+  /** How long plan/apply wait for a state lock; @default 0 */
+  readonly lockTimeoutMs?: number;
   readonly log?: (msg: string) => void;
 }
 
@@ -35,21 +41,12 @@ export interface StackDeployResult {
   readonly durationMs: number;
 }
 
-/** Stacks as synthesized, in deploy order: platform first (tenants on the shared cluster depend on it). */
+/** Stacks as synthesized, in deploy order: platform first, then tenants by name (no stack depends on another in cdktf). */
 export function synthesizedStacks(outdir: string): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
-    stacks: Record<string, { dependencies?: string[] }>;
+    stacks: Record<string, unknown>;
   };
-  const names = Object.keys(manifest.stacks).sort();
-  const ordered: string[] = [];
-  const visit = (n: string, seen: Set<string>) => {
-    if (ordered.includes(n) || seen.has(n)) return;
-    seen.add(n);
-    for (const d of manifest.stacks[n]?.dependencies ?? []) visit(d, seen);
-    ordered.push(n);
-  };
-  names.forEach((n) => visit(n, new Set()));
-  return ordered;
+  return deployOrder(Object.keys(manifest.stacks));
 }
 
 /**
@@ -110,11 +107,13 @@ export async function preApplyProblems(
   ctx: ReviewContext,
   model: Model,
   liveTopics: TopicLister,
+  ours: ReadonlySet<string> = new Set(),
 ): Promise<Problem[]> {
   const problems = reviewBlockerProblems(reviewPlans([{ stack, plan: redactPlan(plan) }], ctx));
   const tenant = model.tenants.find((t) => t.id === stack);
   if (tenant && stateResources(plan.prior_state ?? {}).length === 0) {
-    problems.push(...reusedTenantIdProblems(tenant, await liveTopics(tenant.cluster)));
+    const live = (await liveTopics(tenant.cluster)).filter((t) => !ours.has(t));
+    problems.push(...reusedTenantIdProblems(tenant, live));
   }
   return problems;
 }
@@ -122,7 +121,9 @@ export async function preApplyProblems(
 /**
  * Init and plan every selected stack, refuse if any plan would lose data nothing approves (or create a tenant
  * over someone's retained topics), then apply the plans with changes, in dependency order, one at a time.
- * Nothing is applied when anything is refused.
+ * Nothing is applied when anything is refused. Before anything, every cluster involved must answer (bounded:
+ * a frozen broker fails the run in seconds, naming the cluster). A previous run that was interrupted is
+ * finished: declared topics it created that are live but missing from state are adopted (import blocks).
  */
 export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> {
   const log = opts.log ?? (() => undefined);
@@ -142,20 +143,40 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
   const selected = opts.stacks?.length ? all.filter((s) => opts.stacks!.includes(s)) : all;
   const ctx = reviewContext(opts.model, opts.base);
   const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
+  const runnerOpts = { timeoutMs: opts.timeoutMs, lockTimeoutMs: opts.lockTimeoutMs };
+
+  // Every cluster answers before the first terraform run (bounded), or nothing happens.
+  const clusters = [...new Set(selected.map((s) => stackCluster(opts.model, s)))];
+  await Promise.all(clusters.map((c) => liveTopics(c)));
 
   const problems: Problem[] = [];
-  const planned: Array<{ stack: string; runner: StackRunner; outcome: PlanOutcome; planMs: number }> = [];
+  const planned: Array<{ stack: string; runner: StackRunner; outcome: PlanOutcome; planMs: number; first: boolean }> =
+    [];
   for (const stack of selected) {
     const t0 = Date.now();
-    const runner = new StackRunner(path.join(opts.outdir, 'stacks', stack), opts.cli, opts.secrets);
+    const runner = new StackRunner(path.join(opts.outdir, 'stacks', stack), opts.cli, opts.secrets, runnerOpts);
     log(`[${stack}] init`);
-    runner.init();
-    log(`[${stack}] plan`);
-    const outcome: PlanOutcome = runner.plan();
-    if (outcome === 'changes') {
-      problems.push(...(await preApplyProblems(stack, runner.showPlanJson() as TfPlan, ctx, opts.model, liveTopics)));
+    await runner.init();
+    const inState = await stateTopicNames(opts.model, stack, opts.cli, runner.stackDir);
+    const pending = readPendingTopics(opts.model, stack);
+    const live = new Set(await liveTopics(stackCluster(opts.model, stack)));
+    const adopt = declaredTopicAddresses(runner.stackDir).filter(
+      (t) => live.has(t.name) && !inState.has(t.name) && (inState.size > 0 || pending.has(t.name)),
+    );
+    if (adopt.length) {
+      log(
+        `[${stack}] adopting ${adopt.length} declared topic(s) that exist on the cluster but not in state (an interrupted apply): ${adopt.map((t) => t.name).join(', ')}`,
+      );
+      addImportBlocks(runner.stackDir, adopt);
     }
-    planned.push({ stack, runner, outcome, planMs: Date.now() - t0 });
+    log(`[${stack}] plan`);
+    const outcome: PlanOutcome = await runner.plan();
+    if (outcome === 'changes') {
+      const plan = (await runner.showPlanJson()) as TfPlan;
+      const skip = new Set([...pending, ...adopt.map((t) => t.name)]);
+      problems.push(...(await preApplyProblems(stack, plan, ctx, opts.model, liveTopics, skip)));
+    }
+    planned.push({ stack, runner, outcome, planMs: Date.now() - t0, first: inState.size === 0 });
   }
   if (problems.length) {
     for (const p of planned) fs.rmSync(path.join(p.runner.stackDir, 'plan.tfplan'), { force: true });
@@ -163,9 +184,20 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
   }
 
   const results: StackDeployResult[] = [];
-  for (const { stack, runner, outcome, planMs } of planned) {
+  for (const { stack, runner, outcome, planMs, first } of planned) {
     const t0 = Date.now();
-    if (outcome === 'changes') await applyWithRetry(stack, runner, ctx, opts.model, liveTopics, log);
+    if (outcome === 'changes') {
+      // A first apply writes down what it is about to create, so that if it is interrupted the next run can
+      // tell its own topics (adopt them) from someone else's (refuse: tenant_id_reused).
+      if (first)
+        writePendingTopics(
+          opts.model,
+          stack,
+          declaredTopicAddresses(runner.stackDir).map((t) => t.name),
+        );
+      await applyWithRetry(stack, runner, ctx, opts.model, liveTopics, log);
+      clearPendingTopics(opts.model, stack);
+    }
     results.push({
       stack,
       outcome: outcome === 'changes' ? 'applied' : 'no-changes',
@@ -173,6 +205,55 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
     });
   }
   return results;
+}
+
+/** Key of the cluster a stack's provider talks to. */
+function stackCluster(model: Model, stack: string): string {
+  return model.tenants.find((t) => t.id === stack)?.cluster ?? model.env.sharedCluster;
+}
+
+/** `kafka_topic` blocks of a synthesized stack: address (logical id) and topic name. */
+export function declaredTopicAddresses(stackDir: string): Array<{ address: string; name: string }> {
+  const json = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+    resource?: { kafka_topic?: Record<string, { name: string }> };
+  };
+  return Object.entries(json.resource?.kafka_topic ?? {}).map(([address, t]) => ({ address, name: t.name }));
+}
+
+/** Terraform `import` blocks (≥ 1.5) for topics the state lacks: the plan adopts them instead of creating them. */
+export function addImportBlocks(stackDir: string, topics: ReadonlyArray<{ address: string; name: string }>): void {
+  const file = path.join(stackDir, 'cdk.tf.json');
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  json.import = [
+    ...((json.import as unknown[] | undefined) ?? []),
+    ...topics.map((t) => ({ to: `kafka_topic.${t.address}`, id: t.name })),
+  ];
+  fs.writeFileSync(file, JSON.stringify(json, null, 2));
+}
+
+async function stateTopicNames(model: Model, stack: string, cli: TerraformCli, stackDir: string): Promise<Set<string>> {
+  const resources = readLocalState(model.env, stack) ?? terraformState(cli, stackDir);
+  return new Set(deployedTopics(resources).map((t) => t.name));
+}
+
+const pendingFile = (model: Model, stack: string) =>
+  path.join(stateDir(model.env.name), `${stack}.pending-topics.json`);
+
+function readPendingTopics(model: Model, stack: string): Set<string> {
+  try {
+    return new Set(JSON.parse(fs.readFileSync(pendingFile(model, stack), 'utf8')) as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
+function writePendingTopics(model: Model, stack: string, topics: readonly string[]): void {
+  fs.mkdirSync(stateDir(model.env.name), { recursive: true });
+  fs.writeFileSync(pendingFile(model, stack), JSON.stringify([...topics].sort()) + '\n');
+}
+
+function clearPendingTopics(model: Model, stack: string): void {
+  fs.rmSync(pendingFile(model, stack), { force: true });
 }
 
 /**
@@ -190,14 +271,15 @@ async function applyWithRetry(
   for (let attempt = 1; ; attempt++) {
     try {
       log(`[${stack}] apply`);
-      runner.apply();
+      await runner.apply();
       return;
     } catch (err) {
       if (attempt >= 3 || !isTransientProviderError(err)) throw err;
       log(`[${stack}] the provider lost its broker connection; planning again (attempt ${attempt + 1} of 3)`);
       await new Promise((r) => setTimeout(r, 2000 * attempt));
-      if (runner.plan() === 'no-changes') return;
-      const problems = await preApplyProblems(stack, runner.showPlanJson() as TfPlan, ctx, model, liveTopics);
+      if ((await runner.plan()) === 'no-changes') return;
+      const plan = (await runner.showPlanJson()) as TfPlan;
+      const problems = await preApplyProblems(stack, plan, ctx, model, liveTopics, readPendingTopics(model, stack));
       if (problems.length) throw new ValidationError(problems);
     }
   }

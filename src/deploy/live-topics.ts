@@ -6,8 +6,12 @@
 import { EnvironmentError } from '../errors';
 import { kafkaClient, kafkaErrorType } from '../kafka/client';
 import { adminCredentials } from '../local/cluster';
+import { withDeadline } from '../kafka/deadline';
 import type { Environment } from '../model/environment';
 import type { SecretSource } from '../secrets';
+
+/** A cluster that does not list its topics within this long is reported as not answering (frozen, unreachable). */
+export const LIST_DEADLINE_MS = 20_000;
 
 /** Topic names on a cluster (by its name in the environment). */
 export type TopicLister = (cluster: string) => Promise<readonly string[]>;
@@ -21,11 +25,16 @@ export function adminTopicLister(env: Environment, secrets: SecretSource): Topic
       return Promise.reject(new EnvironmentError(`cluster "${cluster}" is not in environment "${env.name}"`));
     let topics = cache.get(cluster);
     if (!topics) {
-      topics = listTopics(config.bootstrapServers, adminCredentials(secrets, cluster)).catch((err: unknown) => {
+      const what = `cluster "${cluster}" (${config.bootstrapServers.join(',')})`;
+      topics = withDeadline(
+        listTopics(config.bootstrapServers, adminCredentials(secrets, cluster)),
+        LIST_DEADLINE_MS,
+        what,
+      ).catch((err: unknown) => {
         cache.delete(cluster);
         throw new EnvironmentError(
-          `cannot list the topics of cluster "${cluster}" as admin: ${kafkaErrorType(err)}: ${(err as Error).message}`,
-          'is the cluster reachable with the admin credentials of the secret source?',
+          `cannot list the topics of ${what} as admin: ${kafkaErrorType(err)}: ${(err as Error).message}; nothing was planned or applied`,
+          'is the cluster up and answering? kafka-tenancy local status (local clusters: kafka-tenancy local up); check the admin credentials of the secret source',
         );
       });
       cache.set(cluster, topics);
@@ -38,7 +47,10 @@ async function listTopics(
   brokers: readonly string[],
   creds: { username: string; password: string },
 ): Promise<string[]> {
-  const admin = kafkaClient(brokers, creds, { clientId: 'kafka-tenancy-preflight', retries: 2 }).admin();
+  const admin = kafkaClient(brokers, creds, {
+    clientId: 'kafka-tenancy-preflight',
+    retries: 2,
+  }).admin();
   await admin.connect();
   try {
     return (await admin.listTopics()).sort();

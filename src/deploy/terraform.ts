@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
@@ -6,6 +5,7 @@ import { secretForVariable } from '../model/terraform-names';
 import type { SecretSource } from '../secrets';
 import { randomPassword, secretNames } from '../secrets';
 import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '../local/toolchain';
+import { runSupervised } from '../local/supervised';
 
 /**
  * Provider errors that say the connection to a broker dropped, not that the change is wrong (the Mongey
@@ -32,6 +32,29 @@ export interface StackRunnerOptions {
    * @default false
    */
   readonly planOnly?: boolean;
+  /**
+   * Deadline of one terraform command (init, plan, apply, show). At the deadline terraform and its provider
+   * plugins are stopped (SIGTERM, then SIGKILL) and the run fails naming the stack and its cluster.
+   * @default DEFAULT_TERRAFORM_TIMEOUT_MS
+   */
+  readonly timeoutMs?: number;
+  /** How long plan/apply wait for the state lock (Terraform's -lock-timeout). @default 0 - fail at once */
+  readonly lockTimeoutMs?: number;
+}
+
+/** One terraform command may run this long by default (a 1,000-topic stack applies in well under that). */
+export const DEFAULT_TERRAFORM_TIMEOUT_MS = 15 * 60_000;
+
+/** What a stack's provider talks to, for messages: `127.0.0.1:19092` (from the synthesized JSON). */
+function stackBrokers(stackDir: string): string {
+  try {
+    const json = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+      provider?: { kafka?: Array<{ bootstrap_servers?: string[] }> };
+    };
+    return (json.provider?.kafka?.[0]?.bootstrap_servers ?? []).join(',') || 'its cluster';
+  } catch {
+    return 'its cluster';
+  }
 }
 
 /** What a plan-only runner feeds to `scram_password_*` variables. Not a secret, by design. */
@@ -46,6 +69,8 @@ export class StackRunner {
   readonly name: string;
   readonly planOnly: boolean;
   private readonly secretsEnv: NodeJS.ProcessEnv;
+  private readonly timeoutMs: number;
+  private readonly lockTimeoutMs: number;
 
   constructor(
     readonly stackDir: string,
@@ -55,6 +80,8 @@ export class StackRunner {
   ) {
     this.name = path.basename(stackDir);
     this.planOnly = opts.planOnly ?? false;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TERRAFORM_TIMEOUT_MS;
+    this.lockTimeoutMs = opts.lockTimeoutMs ?? 0;
     this.secretsEnv = secretVariables(stackDir, secrets, { planOnly: this.planOnly });
   }
 
@@ -66,62 +93,78 @@ export class StackRunner {
     }
   }
 
-  private tf(args: string[], okStatuses: number[] = [0]): { status: number; stdout: string; stderr: string } {
-    const res = spawnSync(this.cli.bin, args, {
+  private async tf(
+    args: string[],
+    okStatuses: number[] = [0],
+  ): Promise<{ status: number; stdout: string; stderr: string }> {
+    const res = await runSupervised(this.cli.bin, args, {
       cwd: this.stackDir,
       env: terraformEnv(this.secretsEnv),
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
+      timeoutMs: this.timeoutMs,
     });
-    const status = res.status ?? 1;
-    if (res.error || !okStatuses.includes(status)) {
-      const out = `${res.stdout ?? ''}\n${res.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
+    const out = `${res.stdout}\n${res.stderr}`.trim().split('\n').slice(-40).join('\n');
+    if (res.timedOut) {
       throw new EnvironmentError(
-        `stack "${this.name}": ${this.cli.flavour} ${args[0]} failed (exit ${status}):\n${out}`,
+        `stack "${this.name}": ${this.cli.flavour} ${args[0]} did not finish within ${this.timeoutMs / 1000} s; stopped it ` +
+          `(and its provider). Is the cluster at ${stackBrokers(this.stackDir)} frozen or unreachable?\n${out}`,
+        'kafka-tenancy local status (local clusters: kafka-tenancy local up); the next deploy finishes what was applied',
       );
     }
-    return { status, stdout: String(res.stdout), stderr: String(res.stderr) };
+    if (!okStatuses.includes(res.status)) {
+      const locked = /Error acquiring the state lock/.test(out);
+      throw new EnvironmentError(
+        `stack "${this.name}": ${this.cli.flavour} ${args[0]} failed (exit ${res.signal ?? res.status}):\n${out}`,
+        locked
+          ? `another run holds the state lock of stack "${this.name}" (Lock Info above): wait for it (--lock-timeout), or, if that run is dead, ${this.cli.flavour} force-unlock <ID> in the stack directory`
+          : undefined,
+      );
+    }
+    return res;
   }
 
-  init(): void {
-    this.tf(['init', '-input=false', '-no-color']);
+  private lockArgs(): string[] {
+    return [`-lock-timeout=${Math.ceil(this.lockTimeoutMs / 1000)}s`];
+  }
+
+  async init(): Promise<void> {
+    await this.tf(['init', '-input=false', '-no-color']);
   }
 
   /** Plan into `planFile` (relative to the stack dir). */
-  plan(planFile = 'plan.tfplan', extra: string[] = []): PlanOutcome {
+  async plan(planFile = 'plan.tfplan', extra: string[] = []): Promise<PlanOutcome> {
     // Planning changes nothing, so a dropped broker connection during refresh is simply retried (bounded).
     for (let attempt = 1; ; attempt++) {
       try {
-        const { status } = this.tf(
-          ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...extra],
+        const { status } = await this.tf(
+          ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...this.lockArgs(), `-out=${planFile}`, ...extra],
           [0, 2],
         );
         return status === 2 ? 'changes' : 'no-changes';
       } catch (err) {
         if (attempt >= 3 || !isTransientProviderError(err)) throw err;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000 * attempt);
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
       }
     }
   }
 
   /** `show -json` of a saved plan: the input of plan review. */
-  showPlanJson(planFile = 'plan.tfplan'): unknown {
-    return JSON.parse(this.tf(['show', '-json', '-no-color', planFile]).stdout);
+  async showPlanJson(planFile = 'plan.tfplan'): Promise<unknown> {
+    return JSON.parse((await this.tf(['show', '-json', '-no-color', planFile])).stdout);
   }
 
-  apply(planFile = 'plan.tfplan'): void {
+  async apply(planFile = 'plan.tfplan'): Promise<void> {
     this.refusePlanOnly('apply');
-    this.tf(['apply', '-input=false', '-no-color', '-auto-approve', planFile]);
+    await this.tf(['apply', '-input=false', '-no-color', '-auto-approve', ...this.lockArgs(), planFile]);
   }
 
-  destroy(): void {
+  async destroy(): Promise<void> {
     this.refusePlanOnly('destroy');
-    this.tf(['destroy', '-input=false', '-no-color', '-auto-approve']);
+    await this.tf(['destroy', '-input=false', '-no-color', '-auto-approve', ...this.lockArgs()]);
   }
 
   /** Human plan text (no secrets: they are sensitive variables and write-only attributes). */
-  planText(planFile = 'plan.tfplan'): string {
-    return this.tf(['show', '-no-color', planFile]).stdout;
+  async planText(planFile = 'plan.tfplan'): Promise<string> {
+    return (await this.tf(['show', '-no-color', planFile])).stdout;
   }
 }
 

@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckFailed, EnvironmentError, ValidationError } from '../errors';
-import { StackRunner } from '../deploy/terraform';
+import { StackRunner, type StackRunnerOptions } from '../deploy/terraform';
 import type { TerraformCli } from '../local/toolchain';
 import type { Model, TenantModel } from '../model/types';
 import type { SecretSource } from '../secrets';
@@ -111,6 +111,8 @@ export interface DecommissionOptions {
   readonly cli: TerraformCli;
   readonly secrets: SecretSource;
   readonly log?: (msg: string) => void;
+  /** Deadlines of the terraform runs (timeoutMs, lockTimeoutMs). */
+  readonly runner?: StackRunnerOptions;
 }
 
 export interface DecommissionResult {
@@ -157,14 +159,14 @@ export async function decommission(opts: DecommissionOptions): Promise<Decommiss
   const tenant = decommissioningTenant(opts.model, opts.tenantId);
   synthesize(opts.model, opts.synthOut);
   const stackDir = path.join(opts.synthOut, 'stacks', tenant.id);
-  const runner = new StackRunner(stackDir, opts.cli, opts.secrets);
+  const runner = new StackRunner(stackDir, opts.cli, opts.secrets, opts.runner);
   log(`[${tenant.id}] init`);
-  runner.init();
+  await runner.init();
 
   // The whole teardown, reviewed before anything happens.
   const fullPlan = path.join(stackDir, 'decommission.tfplan');
-  runner.plan(fullPlan);
-  const plan = redactPlan(runner.showPlanJson(fullPlan) as TfPlan);
+  await runner.plan(fullPlan);
+  const plan = redactPlan((await runner.showPlanJson(fullPlan)) as TfPlan);
   fs.rmSync(fullPlan, { force: true });
   fs.mkdirSync(opts.plansDir, { recursive: true });
   fs.writeFileSync(
@@ -192,11 +194,11 @@ export async function decommission(opts: DecommissionOptions): Promise<Decommiss
     const t0 = Date.now();
     log(`[${tenant.id}] phase ${p.phase.name}: ${p.targets.length} resource(s) — ${p.phase.why}`);
     const phasePlan = path.join(stackDir, `decommission-${p.phase.name}.tfplan`);
-    runner.plan(
+    await runner.plan(
       phasePlan,
       p.targets.map((t) => `-target=${t}`),
     );
-    const planned = (runner.showPlanJson(phasePlan) as TfPlan).resource_changes ?? [];
+    const planned = ((await runner.showPlanJson(phasePlan)) as TfPlan).resource_changes ?? [];
     const unexpected = planned.filter(
       (c) => changeKind(c.change.actions) !== undefined && (!isTeardown(c) || !p.targets.includes(c.address)),
     );
@@ -206,13 +208,13 @@ export async function decommission(opts: DecommissionOptions): Promise<Decommiss
         `phase ${p.phase.name} of "${tenant.id}" would also change ${unexpected.map((c) => c.address).join(', ')}; nothing was applied in this phase`,
       );
     }
-    runner.apply(phasePlan);
+    await runner.apply(phasePlan);
     fs.rmSync(phasePlan, { force: true });
     phases.push({ name: p.phase.name, targets: [...p.targets], durationMs: Date.now() - t0 });
   }
 
   const finalPlan = path.join(stackDir, 'decommission-final.tfplan');
-  const outcome = runner.plan(finalPlan);
+  const outcome = await runner.plan(finalPlan);
   fs.rmSync(finalPlan, { force: true });
   if (outcome !== 'no-changes') {
     throw new EnvironmentError(
@@ -240,6 +242,7 @@ export interface FinalizeOptions {
   readonly cli: TerraformCli;
   readonly secrets: SecretSource;
   readonly log?: (msg: string) => void;
+  readonly runner?: StackRunnerOptions;
 }
 
 export interface FinalizeResult {
@@ -261,7 +264,7 @@ export interface FinalizeResult {
  * on the cluster, so the stack's state is empty and removing the tenant file can never delete them. Refused
  * while anything else is left. Works with the tenant file present (decommissioning) or already removed (local state only).
  */
-export function finalizeDecommission(opts: FinalizeOptions): FinalizeResult {
+export async function finalizeDecommission(opts: FinalizeOptions): Promise<FinalizeResult> {
   const log = opts.log ?? (() => undefined);
   const tenant = opts.model.tenants.find((t) => t.id === opts.tenantId);
   let state: StateResource[];
@@ -270,7 +273,7 @@ export function finalizeDecommission(opts: FinalizeOptions): FinalizeResult {
     decommissioningTenant(opts.model, opts.tenantId);
     synthesize(opts.model, opts.synthOut);
     const stackDir = path.join(opts.synthOut, 'stacks', tenant.id);
-    new StackRunner(stackDir, opts.cli, opts.secrets).init();
+    await new StackRunner(stackDir, opts.cli, opts.secrets, opts.runner).init();
     state = currentState(opts.model.env, tenant.id, opts.cli, stackDir);
     rm = (addresses) => terraform(opts.cli, stackDir, ['state', 'rm', '-no-color', ...addresses]);
   } else {

@@ -131,7 +131,7 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
     const runner = runners.get(stack)!;
     if (opts.model.env.state.backend !== 'local') {
       log(`[${stack}] init`);
-      runner.init();
+      await runner.init();
     }
     const state = currentState(opts.model.env, stack, opts.cli, runner.stackDir);
     problems.push(
@@ -150,19 +150,21 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
   for (const f of fs.readdirSync(opts.plansDir)) {
     if (f.endsWith('.tfplan') || f.endsWith('.plan.json')) fs.rmSync(path.join(opts.plansDir, f));
   }
-  return selected.map((stack) => {
+  const results: StackPlanResult[] = [];
+  for (const stack of selected) {
     const t0 = Date.now();
     const runner = runners.get(stack)!;
     if (opts.model.env.state.backend === 'local') {
       log(`[${stack}] init`);
-      runner.init();
+      await runner.init();
     }
     log(`[${stack}] plan`);
     const planFile = path.resolve(opts.plansDir, `${stack}.tfplan`);
-    const outcome = runner.plan(planFile);
-    const plan = redactPlan(runner.showPlanJson(planFile) as TfPlan);
+    const outcome = await runner.plan(planFile);
+    const plan = redactPlan((await runner.showPlanJson(planFile)) as TfPlan);
     const jsonFile = path.resolve(opts.plansDir, `${stack}.plan.json`);
     fs.writeFileSync(jsonFile, JSON.stringify(plan, null, 2) + '\n');
-    return { stack, outcome, planFile, jsonFile, ...countActions(plan), durationMs: Date.now() - t0 };
-  });
+    results.push({ stack, outcome, planFile, jsonFile, ...countActions(plan), durationMs: Date.now() - t0 });
+  }
+  return results;
 }

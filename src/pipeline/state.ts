@@ -22,15 +22,28 @@ export function readLocalState(env: Environment, stack: string): StateResource[]
   if (!file) return undefined;
   if (!fs.existsSync(file)) return [];
   try {
-    return stateResources(JSON.parse(fs.readFileSync(file, 'utf8')));
+    const text = fs.readFileSync(file, 'utf8');
+    // Terraform creates the file empty when it takes the lock; a run killed before writing leaves it so.
+    if (text.trim() === '') return [];
+    return stateResources(JSON.parse(text));
   } catch (err) {
     throw new EnvironmentError(`cannot read the state of stack "${stack}" (${file}): ${(err as Error).message}`);
   }
 }
 
+const STATE_COMMAND_TIMEOUT_MS = 5 * 60_000;
+
 /** Run terraform in a directory with our CLI config; throws with the tail of the output on failure. */
 export function terraform(cli: TerraformCli, cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  const res = spawnSync(cli.bin, args, { cwd, env: terraformEnv(env), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const res = spawnSync(cli.bin, args, {
+    cwd,
+    env: terraformEnv(env),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    // Reads and state edits only: bounded, and stopped gracefully at the deadline.
+    timeout: STATE_COMMAND_TIMEOUT_MS,
+    killSignal: 'SIGTERM',
+  });
   if (res.error || res.status !== 0) {
     const out = `${res.stdout ?? ''}\n${res.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
     throw new EnvironmentError(

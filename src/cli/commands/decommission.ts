@@ -5,18 +5,18 @@ import { readyToolchain } from '../../deploy/terraform';
 import { decommission, finalizeDecommission } from '../../pipeline/decommission';
 import { secretSourceFor } from '../../secrets';
 import { diag, table } from '../output';
-import { defaultOutdir } from './model-commands';
+import { lockedRun, withRunOptions, type RunOptions } from './run-options';
 import { projectModel, seconds, withProjectOptions, type ProjectOptions } from './project-options';
 
-interface DecommissionCliOptions extends ProjectOptions {
+interface DecommissionCliOptions extends ProjectOptions, RunOptions {
   readonly finalize?: boolean;
   readonly out: string;
-  readonly synthOut: string;
+  readonly synthOut?: string;
   readonly json?: boolean;
 }
 
 export function decommissionCommand(): Command {
-  return withProjectOptions(
+  const cmd = withProjectOptions(
     new Command('decommission')
       .argument('<tenant>', 'tenant id (its file says lifecycle: decommissioning)')
       .description(
@@ -31,22 +31,20 @@ export function decommissionCommand(): Command {
         'forget the retained topics (terraform state rm): they stay on the cluster, unmanaged, admin-only',
       )
       .option('--out <dir>', 'where the redacted plan and review of the teardown go', 'plans')
-      .option('--synth-out <dir>', 'synth output folder', defaultOutdir())
+      .option('--synth-out <dir>', 'synth output folder (default: a private folder per run, removed afterwards)')
       .option('--json', 'machine-readable output'),
-  ).action(async (tenantId: string, o: DecommissionCliOptions) => {
+  );
+  return withRunOptions(cmd).action(async (tenantId: string, o: DecommissionCliOptions) => {
     const model = projectModel(o);
     const cli = readyToolchain(diag);
     const secrets = secretSourceFor(model.env);
+    const runner = { timeoutMs: o.timeout, lockTimeoutMs: o.lockTimeout };
     const t0 = Date.now();
+    const command = `decommission ${tenantId}${o.finalize ? ' --finalize' : ''}`;
     if (o.finalize) {
-      const res = finalizeDecommission({
-        model,
-        tenantId,
-        synthOut: path.resolve(o.synthOut),
-        cli,
-        secrets,
-        log: diag,
-      });
+      const res = await lockedRun(o, command, o.synthOut, (synthOut) =>
+        finalizeDecommission({ model, tenantId, synthOut, cli, secrets, log: diag, runner }),
+      );
       if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
       else
         process.stdout.write(`forgotten (kept on the cluster, unmanaged): ${res.forgotten.join(', ') || 'nothing'}\n`);
@@ -58,15 +56,9 @@ export function decommissionCommand(): Command {
       diag(`finalized "${tenantId}" in ${seconds(Date.now() - t0)} s`);
       return;
     }
-    const res = await decommission({
-      model,
-      tenantId,
-      synthOut: path.resolve(o.synthOut),
-      plansDir: path.resolve(o.out),
-      cli,
-      secrets,
-      log: diag,
-    });
+    const res = await lockedRun(o, command, o.synthOut, (synthOut) =>
+      decommission({ model, tenantId, synthOut, plansDir: path.resolve(o.out), cli, secrets, log: diag, runner }),
+    );
     if (o.json) {
       process.stdout.write(JSON.stringify({ ...res, review: undefined }, null, 2) + '\n');
     } else {

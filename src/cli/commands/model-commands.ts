@@ -10,6 +10,7 @@ import { secretSourceFor } from '../../secrets';
 import { checkRemovedTenants, refuseRemovedTenants } from '../../pipeline/affected';
 import { diag, table } from '../output';
 import { baseModel, projectModel, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
+import { lockedRun, withRunOptions, type RunOptions } from './run-options';
 
 export function defaultOutdir(): string {
   return path.join(projectRoot(), 'cdktf.out');
@@ -62,22 +63,27 @@ export function synthCommand(): Command {
 }
 
 export function deployCommand(): Command {
-  return withProjectOptions(
-    new Command('deploy')
-      .argument('[stacks...]', 'stacks to deploy (default: all, platform first)')
-      .description(
-        'synthesize, then init/plan/apply stacks with the local toolchain (provider mirror, no registry); refuses, before applying anything, a plan that deletes a topic nothing approves and a new tenant whose topic prefix already holds topics',
-      )
-      .addHelpText(
-        'before',
-        'Example:\n  kafka-tenancy deploy            # everything\n  kafka-tenancy deploy acme globex\n  kafka-tenancy deploy --base HEAD~1 acme   # after a merge: approvals of removed topics, removed tenant files\n',
-      )
-      .option('--out <dir>', 'synth output folder', defaultOutdir())
-      .option(
-        '--base <ref>',
-        'git ref deployed before: refuses tenant files removed since then unless decommissioned (any state backend), and lets a topic removed since then go when that revision said allowDataLoss: true on it',
-      ),
-  ).action(async (stacks: string[], o: ProjectOptions & { out: string; base?: string }) => {
+  return withRunOptions(
+    withProjectOptions(
+      new Command('deploy')
+        .argument('[stacks...]', 'stacks to deploy (default: all, platform first)')
+        .description(
+          'synthesize, then init/plan/apply stacks with the local toolchain (provider mirror, no registry); refuses, before applying anything, a plan that deletes a topic nothing approves and a new tenant whose topic prefix already holds topics; one run per environment at a time',
+        )
+        .addHelpText(
+          'before',
+          'Example:\n  kafka-tenancy deploy            # everything\n  kafka-tenancy deploy acme globex\n  kafka-tenancy deploy --base HEAD~1 --lock-timeout 10m acme   # after a merge, in a pipeline\n',
+        )
+        .option(
+          '--out <dir>',
+          'synth output folder (default: a private folder per run, removed afterwards; `synth` writes cdktf.out)',
+        )
+        .option(
+          '--base <ref>',
+          'git ref deployed before: refuses tenant files removed since then unless decommissioned (any state backend)',
+        ),
+    ),
+  ).action(async (stacks: string[], o: ProjectOptions & RunOptions & { out?: string; base?: string }) => {
     const model = projectModel(o);
     let base: Model | undefined;
     if (o.base) {
@@ -85,17 +91,21 @@ export function deployCommand(): Command {
       refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirOf(o) }));
       base = baseModel({ env: o.env, tenantsDir: o.tenantsDir, root }, o.base);
     }
-    const synth = synthesize(model, path.resolve(o.out));
     const cli = readyToolchain(diag);
     const t0 = Date.now();
-    const results = await deploy({
-      model,
-      base,
-      outdir: synth.outdir,
-      stacks,
-      cli,
-      secrets: secretSourceFor(model.env),
-      log: diag,
+    const results = await lockedRun(o, ['deploy', ...stacks].join(' '), o.out, async (outdir) => {
+      const synth = synthesize(model, outdir);
+      return deploy({
+        model,
+        base,
+        outdir: synth.outdir,
+        stacks,
+        cli,
+        secrets: secretSourceFor(model.env),
+        log: diag,
+        timeoutMs: o.timeout,
+        lockTimeoutMs: o.lockTimeout,
+      });
     });
     const t = table(['stack', 'outcome', 'seconds']);
     results.forEach((r) => t.push([r.stack, r.outcome, (r.durationMs / 1000).toFixed(1)]));

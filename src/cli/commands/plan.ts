@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { readyToolchain } from '../../deploy/terraform';
@@ -6,13 +7,13 @@ import { planStacks } from '../../pipeline/plan';
 import { secretSourceFor } from '../../secrets';
 import { diag, table } from '../output';
 import { projectModel, seconds, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
-import { defaultOutdir } from './model-commands';
+import { privateRunDir } from './run-options';
 
 interface PlanCliOptions extends ProjectOptions {
   readonly affected?: boolean;
   readonly base?: string;
   readonly out: string;
-  readonly synthOut: string;
+  readonly synthOut?: string;
   readonly json?: boolean;
 }
 
@@ -33,7 +34,10 @@ export function planCommand(): Command {
         'git ref: with --affected, what to compare with; also refuses tenant files removed since then',
       )
       .option('--out <dir>', 'plans folder (.tfplan files are apply inputs: keep them on this machine)', 'plans')
-      .option('--synth-out <dir>', 'synth output folder', defaultOutdir())
+      .option(
+        '--synth-out <dir>',
+        'synth output folder (default: a private folder per run, removed afterwards, so runs never share one)',
+      )
       .option('--json', 'machine-readable output'),
   ).action(async (stacks: string[], o: PlanCliOptions, cmd: Command) => {
     if (o.affected && !o.base) cmd.error('error: --affected needs --base <ref>', { exitCode: 2 });
@@ -54,17 +58,20 @@ export function planCommand(): Command {
       allowedRemovals = verdict.allowed.map((a) => a.id);
     }
     const t0 = Date.now();
+    const synthOut = o.synthOut ? path.resolve(o.synthOut) : privateRunDir(o.env);
     const results = await planStacks({
       model,
       root,
       tenantsDir: tenantsDirOf(o),
-      synthOut: path.resolve(o.synthOut),
+      synthOut,
       plansDir: path.resolve(o.out),
       stacks: selected,
       allowedRemovals,
       cli: readyToolchain(diag),
       secrets: secretSourceFor(model.env),
       log: diag,
+    }).finally(() => {
+      if (!o.synthOut) fs.rmSync(synthOut, { recursive: true, force: true });
     });
     if (o.json) {
       process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -22,7 +22,7 @@ describe('listing topics as admin (the new-tenant check)', () => {
     const err = await adminTopicLister(env, secrets)('shared').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnvironmentError);
     const message = (err as Error).message;
-    expect(message).toContain('cannot list the topics of cluster "shared" as admin');
+    expect(message).toContain('cannot list the topics of cluster "shared" (127.0.0.1:1) as admin');
     expect(message).toMatch(/ECONNREFUSED|Connection error|connect/i);
     expect(message.includes(password)).toBe(false);
   }, 60_000);

@@ -49,10 +49,10 @@ describe('plan-only stack runner', () => {
     expect(() => secretVariables(stackDir, adminOnly)).toThrow('secret "scram/acme.app" is missing');
   });
 
-  it('refuses apply and destroy without running terraform', () => {
+  it('refuses apply and destroy without running terraform', async () => {
     const cli: TerraformCli = { bin: path.join(dir, 'no-such-terraform'), flavour: 'terraform', version: '1.11.4' };
     const runner = new StackRunner(stackDir, cli, adminOnly, { planOnly: true });
-    expect(() => runner.apply()).toThrow(/apply refused: this runner plans with placeholder SCRAM passwords/);
-    expect(() => runner.destroy()).toThrow(/destroy refused/);
+    await expect(runner.apply()).rejects.toThrow(/apply refused: this runner plans with placeholder SCRAM passwords/);
+    await expect(runner.destroy()).rejects.toThrow(/destroy refused/);
   });
 });
