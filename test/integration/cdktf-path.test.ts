@@ -36,26 +36,29 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
   const timings: Record<string, number> = {};
   let platform: LocalPlatform;
 
-  const tenantYaml = (decommissioning = false) =>
+  type Variant = 'both' | 'orders-only' | 'retired' | 'moved' | 'decommissioning';
+  const tenantYaml = (v: Variant) =>
     [
       `id: ${id}`,
       'owner: team-cdktf',
       'contact: cdktf@example.com',
-      'tier: topic-per-tenant',
+      v === 'moved' ? 'tier: dedicated\ncluster: dedicated' : 'tier: topic-per-tenant',
       'classification: internal',
-      ...(decommissioning ? ['lifecycle: decommissioning', 'deleteDataOnDecommission: true'] : []),
+      ...(v === 'decommissioning' ? ['lifecycle: decommissioning', 'deleteDataOnDecommission: true'] : []),
       'topics:',
       '  - name: orders',
       '    partitions: 1',
+      ...(v === 'both' || v === 'moved' ? ['  - name: invoices', '    partitions: 1'] : []),
+      ...(v === 'retired' ? ['retiredTopics:', '  - name: invoices', '    deleteData: false'] : []),
       'applications:',
       '  - name: app',
-      '    produces: [orders]',
+      `    produces: [orders${v === 'both' || v === 'moved' ? ', invoices' : ''}]`,
       '    consumes: [orders]',
       '    groups: [app]',
       '',
     ].join('\n');
-  const writeTenant = (decommissioning = false) =>
-    fs.writeFileSync(path.join(root, 'tenants', `${id}.yaml`), tenantYaml(decommissioning));
+  const writeTenant = (v: Variant) => fs.writeFileSync(path.join(root, 'tenants', `${id}.yaml`), tenantYaml(v));
+  const invoices = `${id}.invoices`;
 
   const timed = <T>(name: string, fn: () => T): T => {
     const t0 = Date.now();
@@ -83,17 +86,51 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
       }),
     );
   /** `eval "$(kafka-tenancy tf-env --stack <id>)"; npx cdktf deploy <id> …` in a fresh shell, script on stdin. */
-  const cdktfDeploy = (tfEnv: string) =>
-    ok(
-      'cdktf deploy',
-      spawnSync('sh', ['-s'], {
-        cwd: root,
-        input: `${tfEnv}\nexec npx cdktf deploy '${id}' --skip-provider-lock --auto-approve\n`,
-        env: { ...process.env, FORCE_COLOR: '0' },
-        encoding: 'utf8',
-        timeout: 300_000,
-      }),
-    );
+  const cdktfDeployRaw = (tfEnv: string) =>
+    spawnSync('sh', ['-s'], {
+      cwd: root,
+      input: `${tfEnv}\nexec npx cdktf deploy '${id}' --skip-provider-lock --auto-approve\n`,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+  const cdktfDeploy = (tfEnv: string) => ok('cdktf deploy', cdktfDeployRaw(tfEnv));
+  /** synth + tf-env + cdktf deploy that must fail; its whole output. */
+  const refusedCdktfDeploy = () => {
+    kt('synth');
+    const res = cdktfDeployRaw(kt('tf-env', '--stack', id).stdout);
+    expect(res.status).not.toBe(0);
+    return `${res.stdout}\n${res.stderr}`.replace(/\s+/g, ' ');
+  };
+  /** Records of a topic as the admin reads them back (values), bounded. */
+  const readBack = async (t: string, expected: number): Promise<string[]> => {
+    const creds = { username: 'admin', password: platform.secrets.get('admin/shared')! };
+    const consumer = kafkaClient(platform.brokers('shared'), creds).consumer({ groupId: `kt-readback-${suffix()}` });
+    const values: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: t, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`read back ${values.length} of ${expected} from ${t}`)),
+          60_000,
+        );
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            values.push(String(message.value));
+            if (values.length >= expected) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
+      });
+      return values;
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+  };
+  const stateOf = () => fs.readFileSync(path.join(stateDir, `${id}.tfstate`), 'utf8');
   /** Values of the TF_VAR_* lines tf-env printed (to prove none of them shows up anywhere else). */
   const secretValues = (tfEnv: string) =>
     [...tfEnv.matchAll(/^export TF_VAR_[a-z0-9_]+='([^']*)'$/gm)].map((m) => m[1]).filter((v) => v.length >= 8);
@@ -101,7 +138,7 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
     const a = platform.admin('shared');
     await a.connect();
     try {
-      const topics = (await a.listTopics()).filter((t) => t.startsWith(`${id}.`));
+      const topics = (await a.listTopics()).filter((t) => t.startsWith(`${id}.`)).sort();
       const acls = await a.describeAcls({
         resourceType: AclResourceTypes.ANY,
         resourcePatternType: ResourcePatternTypes.ANY,
@@ -115,12 +152,12 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
     }
   };
   /** Produce one record as the tenant with the password of the secret source: undefined, or the error type. */
-  const produceAsTenant = async (): Promise<string | undefined> => {
+  const produceAsTenant = async (to = topic, value = 'v'): Promise<string | undefined> => {
     const password = platform.secrets.get(`scram/${user}`)!;
     const producer = kafkaClient(platform.brokers('shared'), { username: user, password }, { retries: 0 }).producer();
     try {
       await producer.connect();
-      await producer.send({ topic, messages: [{ key: 'k', value: 'v' }] });
+      await producer.send({ topic: to, messages: [{ key: 'k', value }] });
       return undefined;
     } catch (e) {
       return kafkaErrorType(e);
@@ -148,7 +185,7 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
         projectId: 'kafka-tenancy-cdktf-path-test',
       }),
     );
-    writeTenant();
+    writeTenant('both');
   });
 
   afterAll(async () => {
@@ -156,7 +193,7 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
       // Whatever a failed run left behind: decommission with data deletion through our own deploy, then drop topics.
       const left = await onCluster().catch(() => ({ topics: [topic], acls: 1 }));
       if (left.acls > 0 || left.topics.length > 0) {
-        writeTenant(true);
+        writeTenant('decommissioning');
         const model = loadModel({ env: 'local', root });
         synthesize(model, outdir);
         await deploy({ model, outdir, stacks: [id], cli: platform.cli, secrets: platform.secrets }).catch(
@@ -190,7 +227,7 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
 
     expect(res.stdout).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
     const deployed = await onCluster();
-    expect(deployed.topics).toEqual([topic]);
+    expect(deployed.topics).toEqual([invoices, topic]);
     expect(deployed.acls).toBeGreaterThan(0);
     expect(fs.existsSync(path.join(stateDir, `${id}.tfstate`))).toBe(true);
     expect(fs.existsSync(path.join(stateDir, 'platform.tfstate'))).toBe(false); // cdktf did not pull it in
@@ -199,8 +236,54 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
     for (const v of secretValues(tfEnv.stdout)) expect(everythingElse).not.toContain(v);
   });
 
+  it('refuses, in the synthesized configuration itself, to delete a topic removed from the file; its records stay', async () => {
+    expect(await produceAsTenant(invoices, 'invoice-1')).toBeUndefined();
+    writeTenant('orders-only');
+    const before = stateOf();
+    const out = timed('refused removal', () => refusedCdktfDeploy());
+    expect(out).toContain(
+      `tenants/${id}.yaml: topic(s) ${invoices} were declared at the last apply and are not declared now`,
+    );
+    expect(out).toContain('retire it under retiredTopics');
+    expect(out).not.toMatch(/Destruction complete/);
+    expect(stateOf()).toBe(before);
+    expect((await onCluster()).topics).toEqual([invoices, topic]);
+    expect(await readBack(invoices, 1)).toEqual(['invoice-1']);
+  });
+
+  it('refuses a tier change that moves the stack to another cluster: nothing dropped from state, nothing orphaned', async () => {
+    writeTenant('moved');
+    const before = stateOf();
+    const out = timed('refused move', () => refusedCdktfDeploy());
+    expect(out).toContain(`tenants/${id}.yaml: this stack is deployed on cluster "shared"`);
+    expect(out).toContain('the file now puts it on cluster "dedicated"');
+    expect(stateOf()).toBe(before); // the refresh against the other cluster was never written
+    const dedicated = platform.admin('dedicated');
+    await dedicated.connect();
+    try {
+      expect((await dedicated.listTopics()).filter((t) => t.startsWith(`${id}.`))).toEqual([]);
+    } finally {
+      await dedicated.disconnect();
+    }
+    expect((await onCluster()).topics).toEqual([invoices, topic]);
+  });
+
+  it('forgets a topic retired with deleteData: false: out of state, still on the cluster with its records', async () => {
+    writeTenant('retired');
+    kt('synth');
+    const res = timed('retire', () => cdktfDeploy(kt('tf-env', '--stack', id).stdout));
+    expect(res.stdout).toMatch(/0 destroyed/);
+    expect(
+      JSON.parse(stateOf()).resources.some(
+        (r: { type: string; instances: { attributes: { name?: string } }[] }) =>
+          r.type === 'kafka_topic' && r.instances[0].attributes.name === invoices,
+      ),
+    ).toBe(false);
+    expect(await readBack(invoices, 1)).toEqual(['invoice-1']);
+  });
+
   it('decommissions through the same path: tf-env supplies a fresh revocation secret; access and data go', async () => {
-    writeTenant(true);
+    writeTenant('decommissioning');
     kt('synth');
     const tfEnv = kt('tf-env', '--stack', id);
     expect(tfEnv.stdout).toMatch(/^export TF_VAR_scram_revocation_secret='[A-Za-z0-9_-]{32}'$/m);
@@ -208,7 +291,7 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
     const res = timed('decommission', () => cdktfDeploy(tfEnv.stdout));
 
     expect(res.stdout).toMatch(/Apply complete! Resources: 0 added, 1 changed, \d+ destroyed/);
-    expect(await onCluster()).toEqual({ topics: [], acls: 0 });
+    expect(await onCluster()).toEqual({ topics: [invoices], acls: 0 }); // forgotten before: kept, admin-only
     expect(await produceAsTenant()).toBe('SASL_AUTHENTICATION_FAILED'); // revoked: a password nobody knows
     for (const v of secretValues(tfEnv.stdout)) expect([res.stdout, res.stderr].join('\n')).not.toContain(v);
   });

@@ -76,9 +76,9 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
     });
     app.synth();
     runner = new StackRunner(path.join(workDir, 'out', 'stacks', 'smoke'), platform.cli, platform.secrets);
-    runner.init();
-    expect(runner.plan()).toBe('changes');
-    runner.apply();
+    await runner.init();
+    expect(await runner.plan()).toBe('changes');
+    await runner.apply();
 
     const admin = platform.admin('shared');
     await admin.connect();
@@ -150,13 +150,13 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
     expect(kafkaErrorType(err)).toBe('SASL_AUTHENTICATION_FAILED');
   });
 
-  it('reports no changes on a second plan', () => {
-    expect(runner.plan()).toBe('no-changes');
+  it('reports no changes on a second plan', async () => {
+    expect(await runner.plan()).toBe('no-changes');
   });
 
-  it('keeps passwords out of the saved plan and the state (ephemeral variables, write-only attribute)', () => {
+  it('keeps passwords out of the saved plan and the state (ephemeral variables, write-only attribute)', async () => {
     const secrets = [platform.secrets.get(scramSecretName(username))!, platform.secrets.get('admin/shared')!];
-    const plan = JSON.stringify(runner.showPlanJson());
+    const plan = JSON.stringify(await runner.showPlanJson());
     const state = fs.readFileSync(path.join(workDir, 'smoke.tfstate'), 'utf8');
     expect(state).toContain(username);
     for (const secret of secrets) {
@@ -166,7 +166,7 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
   });
 
   it('destroys everything it created', async () => {
-    runner.destroy();
+    await runner.destroy();
     const admin = platform.admin('shared');
     await admin.connect();
     const topics = await admin.listTopics();
