@@ -6,6 +6,7 @@ import { stateDir } from '../local/paths';
 import type { TerraformCli } from '../local/toolchain';
 import { reusedTenantIdProblems, reviewBlockerProblems } from '../pipeline/guards';
 import { reviewContext, reviewPlans, type ReviewContext } from '../pipeline/plan-review';
+import { beforeFromState, beforesFromBase, changeProblems } from '../pipeline/preflight';
 import { readLocalState, terraformState } from '../pipeline/state';
 import { deployedTopics, redactPlan, stateResources, type TfPlan } from '../pipeline/terraform-json';
 import type { SecretSource } from '../secrets';
@@ -22,8 +23,8 @@ export interface DeployOptions {
   readonly cli: TerraformCli;
   readonly secrets: SecretSource;
   /**
-   * The model of the revision deployed before (e.g. the previous main): a topic removed since then may be
-   * deleted when that revision said `allowDataLoss: true` on it. Without it, removing a topic is always refused.
+   * The model of the revision deployed before (e.g. the previous main): its tenants and topics are checked with
+   * the change rules too (src/pipeline/preflight.ts), besides each stack's state.
    */
   readonly base?: Model;
   /** Topics on a cluster, for the new-tenant check; @default - listed as the cluster's admin */
@@ -68,8 +69,9 @@ export function orphanedStacks(model: Model, known: readonly string[]): string[]
 
 function stateHasResources(file: string): boolean {
   try {
-    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { resources?: unknown[] };
-    return (state.resources ?? []).length > 0;
+    const text = fs.readFileSync(file, 'utf8');
+    // Managed resources only: the ledger's terraform_remote_state read is a data source, not something owned.
+    return text.trim() !== '' && stateResources(JSON.parse(text)).length > 0;
   } catch {
     return true;
   }
@@ -144,6 +146,7 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
   const ctx = reviewContext(opts.model, opts.base);
   const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
   const runnerOpts = { timeoutMs: opts.timeoutMs, lockTimeoutMs: opts.lockTimeoutMs };
+  const baseBefores = opts.base ? beforesFromBase(opts.base) : [];
 
   // Every cluster answers before the first terraform run (bounded), or nothing happens.
   const clusters = [...new Set(selected.map((s) => stackCluster(opts.model, s)))];
@@ -157,7 +160,17 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
     const runner = new StackRunner(path.join(opts.outdir, 'stacks', stack), opts.cli, opts.secrets, runnerOpts);
     log(`[${stack}] init`);
     await runner.init();
-    const inState = await stateTopicNames(opts.model, stack, opts.cli, runner.stackDir);
+    const state = readLocalState(opts.model.env, stack) ?? terraformState(opts.cli, runner.stackDir);
+    // The change rules of validate --base / plan / plan-review, before any plan: same codes, same messages.
+    const changes = changeProblems(
+      [beforeFromState(stack, state), ...baseBefores.filter((b) => b.stack === stack)],
+      opts.model,
+    );
+    if (changes.length) {
+      problems.push(...changes);
+      continue;
+    }
+    const inState = new Set(deployedTopics(state).map((t) => t.name));
     const pending = readPendingTopics(opts.model, stack);
     const live = new Set(await liveTopics(stackCluster(opts.model, stack)));
     const adopt = declaredTopicAddresses(runner.stackDir).filter(
@@ -229,11 +242,6 @@ export function addImportBlocks(stackDir: string, topics: ReadonlyArray<{ addres
     ...topics.map((t) => ({ to: `kafka_topic.${t.address}`, id: t.name })),
   ];
   fs.writeFileSync(file, JSON.stringify(json, null, 2));
-}
-
-async function stateTopicNames(model: Model, stack: string, cli: TerraformCli, stackDir: string): Promise<Set<string>> {
-  const resources = readLocalState(model.env, stack) ?? terraformState(cli, stackDir);
-  return new Set(deployedTopics(resources).map((t) => t.name));
 }
 
 const pendingFile = (model: Model, stack: string) =>

@@ -5,48 +5,7 @@
 import type { Problem } from '../errors';
 import type { LifecycleState } from '../model/types';
 import type { PlanReview } from './plan-review';
-import { isRevokedCredential, type DeployedTopic, type StateResource } from './terraform-json';
-
-/** A topic as declared, with where it is declared. */
-export interface DeclaredTopic {
-  /** Full Kafka topic name. */
-  readonly name: string;
-  readonly partitions: number;
-  readonly allowDataLoss: boolean;
-  /** `tenants/acme.yaml` or `environments/local.yaml`. */
-  readonly file: string;
-  /** `topics[0]` or `sharedTopics[1]`. */
-  readonly path: string;
-  /** Shared topics (platform stack) cannot be approved for recreation in a tenant file. */
-  readonly shared?: boolean;
-}
-
-/**
- * Partitions can only grow: the Mongey provider turns a decrease into destroy + create, which deletes the topic
- * and its data. Compares the declaration with the deployed value (from the stack's state).
- */
-export function partitionDecreaseProblems(
-  declared: readonly DeclaredTopic[],
-  deployed: readonly DeployedTopic[],
-): Problem[] {
-  const live = new Map(deployed.map((t) => [t.name, t]));
-  const problems: Problem[] = [];
-  for (const t of declared) {
-    const now = live.get(t.name);
-    if (!now || !Number.isFinite(now.partitions) || t.partitions >= now.partitions || t.allowDataLoss) continue;
-    problems.push({
-      file: t.file,
-      path: `${t.path}.partitions`,
-      code: 'partition_decrease',
-      message:
-        `lowering partitions from ${now.partitions} to ${t.partitions} destroys the topic and its data; partitions can only grow. ` +
-        (t.shared
-          ? 'shared topics are never recreated by a plan; restore the partition count'
-          : 'set allowDataLoss: true on the topic to approve recreating it'),
-    });
-  }
-  return problems;
-}
+import { isRevokedCredential, type StateResource } from './terraform-json';
 
 /** A tenant file present at the base revision and gone now. */
 export interface RemovedTenant {

@@ -15,15 +15,14 @@ import { refuseOrphans, synthesizedStacks } from '../deploy/deploy';
 import { adminTopicLister, type TopicLister } from '../deploy/live-topics';
 import { StackRunner } from '../deploy/terraform';
 import type { TerraformCli } from '../local/toolchain';
-import { loadTenantFiles } from '../model';
 import type { Model } from '../model/types';
 import type { SecretSource } from '../secrets';
-import { PLATFORM_STACK } from '../stacks/app';
 import { synthesize } from '../stacks/synth';
-import { partitionDecreaseProblems, reusedTenantIdProblems, type DeclaredTopic } from './guards';
+import { reusedTenantIdProblems } from './guards';
+import { beforeFromState, changeProblems } from './preflight';
 import { currentState } from './state';
 import { changeKind } from './plan-review';
-import { deployedTopics, redactPlan, type TfPlan } from './terraform-json';
+import { redactPlan, type TfPlan } from './terraform-json';
 
 export interface PlanOptions {
   readonly model: Model;
@@ -57,37 +56,6 @@ export interface StackPlanResult {
   readonly replace: number;
   readonly remove: number;
   readonly durationMs: number;
-}
-
-/** Declared topics of one stack, with the file and list position each comes from. */
-export function declaredTopics(model: Model, stack: string, root: string, tenantsDir = 'tenants'): DeclaredTopic[] {
-  if (stack === PLATFORM_STACK) {
-    const file = `environments/${model.env.name}.yaml`;
-    return model.env.sharedTopics.map((s, i) => {
-      const t = model.platform.topics.find((x) => x.logicalName === s.name);
-      return {
-        name: t?.name ?? s.name,
-        partitions: s.partitions,
-        allowDataLoss: false,
-        file,
-        path: `sharedTopics[${i}]`,
-        shared: true,
-      };
-    });
-  }
-  const tenant = model.tenants.find((t) => t.id === stack);
-  if (!tenant) return [];
-  const spec = loadTenantFiles(path.resolve(root, tenantsDir), root).tenants.find((p) => p.spec.id === stack)?.spec;
-  return tenant.topics.map((t) => {
-    const index = spec ? spec.topics.findIndex((s) => s.name === t.logicalName) : -1;
-    return {
-      name: t.name,
-      partitions: t.partitions,
-      allowDataLoss: t.allowDataLoss,
-      file: tenant.file,
-      path: index >= 0 ? `topics[${index}]` : `topics(${t.logicalName})`,
-    };
-  });
 }
 
 const countActions = (plan: TfPlan) => {
@@ -134,12 +102,7 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
       await runner.init();
     }
     const state = currentState(opts.model.env, stack, opts.cli, runner.stackDir);
-    problems.push(
-      ...partitionDecreaseProblems(
-        declaredTopics(opts.model, stack, opts.root, opts.tenantsDir),
-        deployedTopics(state),
-      ),
-    );
+    problems.push(...changeProblems([beforeFromState(stack, state)], opts.model));
     const tenant = opts.model.tenants.find((t) => t.id === stack);
     if (tenant && state.length === 0)
       problems.push(...reusedTenantIdProblems(tenant, await liveTopics(tenant.cluster)));

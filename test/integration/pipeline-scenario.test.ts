@@ -7,7 +7,7 @@
  *   2. raise a quota       → flagged as a delete + create window
  *   3. delete its file     → refused (validate --base, plan --affected, plan without --base)
  *   4. lower partitions    → refused before any plan
- *   5. remove a topic      → merged anyway: deploy refuses and deletes nothing; approved in the base, it goes
+ *   5. remove a topic      → plan refuses; merged anyway, deploy refuses the same way and deletes nothing; retired, it goes
  *   6. decommission        → ordered teardown; the verification confirms nothing usable is left
  *   7. remove the file     → now allowed; --finalize forgets the retained topic, which stays, admin-only
  *   8. reuse the id        → refused by plan and deploy: the retained topic would be the new tenant's
@@ -70,8 +70,8 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
       producerByteRate?: number;
       lifecycle?: string;
       extra?: string;
-      /** A second topic, `audit`: declared, or declared with allowDataLoss. */
-      audit?: 'declared' | 'approved';
+      /** A second topic, `audit`: declared, declared with allowDataLoss, or retired with its data deleted. */
+      audit?: 'declared' | 'approved' | 'retired';
     } = {},
   ) =>
     [
@@ -86,8 +86,9 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
       '  - name: orders',
       `    partitions: ${opts.partitions ?? 6}`,
       ...(opts.extra?.includes('deleteDataOnDecommission') ? ['    allowDataLoss: true'] : []),
-      ...(opts.audit ? ['  - name: audit', '    partitions: 1'] : []),
+      ...(opts.audit && opts.audit !== 'retired' ? ['  - name: audit', '    partitions: 1'] : []),
       ...(opts.audit === 'approved' ? ['    allowDataLoss: true'] : []),
+      ...(opts.audit === 'retired' ? ['retiredTopics:', '  - name: audit', '    deleteData: true'] : []),
       'applications:',
       '  - name: app',
       '    produces: [orders]',
@@ -306,35 +307,43 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     abandon('delete-file');
   });
 
-  it('4. lowering partitions is refused before any plan, with the file, the field and the fix', async () => {
+  it('4. lowering partitions is refused before any plan, with the file, the field and the fix — the same by validate --base', async () => {
     openPr('lower-partitions', () => write(file, tenantYaml({ partitions: 3, producerByteRate: 2097152 })));
     fs.rmSync(plansDir, { recursive: true, force: true });
     const planned = await timed('4 refused plan', () => cli('plan', '--affected', '--base', 'main', ...planArgs));
     expect(planned.code).toBe(1);
-    expect(planned.stderr).toContain(
-      `${file}: topics[0].partitions: lowering partitions from 6 to 3 destroys the topic and its data; partitions can only grow. set allowDataLoss: true on the topic to approve recreating it`,
-    );
+    const finding = `${file}: topics(orders).partitions: lowering partitions from 6 to 3 destroys the topic and its data; partitions can only grow. set allowDataLoss: true on the topic to approve recreating it`;
+    expect(planned.stderr).toContain(finding);
+    const validated = await cli('validate', '--base', 'main', '--root', root);
+    expect(validated.code).toBe(1);
+    expect(problemLines(validated.stderr)).toEqual(problemLines(planned.stderr)); // one rule table
     expect(fs.existsSync(plansDir) ? fs.readdirSync(plansDir) : []).toEqual([]); // no plan was made
     golden('04-lower-partitions.txt', problemLines(planned.stderr));
     abandon('lower-partitions');
   });
 
-  it('5. a removed topic merged anyway: deploy refuses and deletes nothing; approved in the base, it goes', async () => {
+  it('5. a removed topic merged anyway: deploy refuses and deletes nothing; retired with deleteData: true, it goes', async () => {
     openPr('add-topic', () => write(file, tenantYaml({ producerByteRate: 2097152, audit: 'declared' })));
     merge('add-topic');
     await timed('5 deploy topic', () => deployStacks([id]));
     expect((await onCluster()).topics).toEqual([`${id}.audit`, `${id}.orders`]);
 
-    // The review blocks it; someone merges it anyway. The topic's block is gone, and prevent_destroy with it.
+    // The pull request's plan is refused by the change rules; someone merges it anyway. The topic's block is gone,
+    // and prevent_destroy with it (the synthesized ledger still fails any plain terraform plan).
     openPr('remove-topic', () => write(file, tenantYaml({ producerByteRate: 2097152 })));
-    const { review } = await prPipeline();
-    expect(review.blockers.map((b) => `${b.code} ${b.subject}`)).toEqual([`data-loss ${id}.audit`]);
+    const prPlan = await cli('plan', '--affected', '--base', 'main', ...planArgs);
+    expect(prPlan.code).toBe(1);
     merge('remove-topic');
     const stateBefore = stateAddresses();
     const refused = await timed('5 refused deploy', () => cli('deploy', ...deployArgs, id));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
-      `${file}: topic ${id}.audit is deleted (no longer declared in ${file}) and nothing approves it. restore the topic in ${file}`,
+      `${file}: topics: topic ${id}.audit is deployed but no longer declared; removing a topic never deletes it. restore it under topics, or retire it under retiredTopics`,
+    );
+    // plan and validate --base met the same rule first, with the same words
+    expect(problemLines(prPlan.stderr)).toEqual(problemLines(refused.stderr));
+    expect(problemLines((await cli('validate', '--base', 'HEAD~1', '--root', root)).stderr)).toEqual(
+      problemLines(refused.stderr),
     );
     golden('05-remove-topic.txt', problemLines(refused.stderr));
     // The library refuses the same way, and nothing was destroyed (nor applied at all).
@@ -342,13 +351,9 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     expect(stateAddresses()).toEqual(stateBefore);
     expect((await onCluster()).topics).toEqual([`${id}.audit`, `${id}.orders`]);
 
-    // Restore it on main, then delete it deliberately: approve, deploy, remove, deploy with --base.
-    git('revert', '--no-edit', 'HEAD');
-    openPr('approve-audit', () => write(file, tenantYaml({ producerByteRate: 2097152, audit: 'approved' })));
-    merge('approve-audit');
-    expect((await cli('deploy', ...deployArgs, id)).code).toBe(0);
-    openPr('delete-audit', () => write(file, tenantYaml({ producerByteRate: 2097152 })));
-    merge('delete-audit');
+    // Delete it deliberately: one reviewed line in the file retires it with its data.
+    openPr('retire-audit', () => write(file, tenantYaml({ producerByteRate: 2097152, audit: 'retired' })));
+    merge('retire-audit');
     const approved = await timed('5 approved deploy', () => cli('deploy', ...deployArgs, '--base', 'HEAD~1', id));
     expect(approved.stderr).not.toContain('problem(s)');
     expect(approved.code).toBe(0);

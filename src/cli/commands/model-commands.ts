@@ -10,6 +10,8 @@ import { secretSourceFor } from '../../secrets';
 import { checkRemovedTenants, refuseRemovedTenants } from '../../pipeline/affected';
 import { diag, table } from '../output';
 import { baseModel, projectModel, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
+import { beforesFromBase, changeProblems } from '../../pipeline/preflight';
+import { ValidationError } from '../../errors';
 import { lockedRun, withRunOptions, type RunOptions } from './run-options';
 
 export function defaultOutdir(): string {
@@ -24,13 +26,18 @@ export function validateCommand(): Command {
         'before',
         'Example:\n  kafka-tenancy validate --env local\n  kafka-tenancy validate --base origin/main   # also refuses removed tenant files\n',
       )
-      .option('--base <ref>', 'git ref: refuse tenant files removed since then unless they were decommissioned'),
+      .option(
+        '--base <ref>',
+        'git ref: also apply the change rules against that revision (removed tenant files and topics, partition decreases, cluster moves)',
+      ),
   ).action((o: ProjectOptions & { base?: string }) => {
     const model = projectModel(o);
     if (o.base) {
-      refuseRemovedTenants(
-        checkRemovedTenants({ root: path.resolve(o.root), base: o.base, model, tenantsDir: tenantsDirOf(o) }),
-      );
+      const root = path.resolve(o.root);
+      refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirOf(o) }));
+      const base = baseModel({ env: o.env, tenantsDir: o.tenantsDir, root }, o.base);
+      const changes = base ? changeProblems(beforesFromBase(base), model) : [];
+      if (changes.length) throw new ValidationError(changes);
     }
     diag(`${model.tenants.length} tenant(s) valid for environment "${model.env.name}"`);
   });

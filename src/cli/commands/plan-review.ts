@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { CheckFailed } from '../../errors';
+import { CheckFailed, ValidationError } from '../../errors';
+import { beforesFromBase, changeProblems } from '../../pipeline/preflight';
 import {
   CHANGE_SYMBOL,
   renderMarkdown,
@@ -42,7 +43,7 @@ export function planReviewCommand(): Command {
       .option('--markdown <file>', 'also write the review as Markdown (for a pull-request comment)')
       .option(
         '--base <ref>',
-        'git ref of the base revision: detects tier changes and honours approvals of removed topics',
+        'git ref of the base revision: also runs the change rules of validate --base (removed topics, partition decreases, cluster moves)',
       ),
   ).action((files: string[], o: PlanReviewCliOptions) => {
     const model = projectModel(o);
@@ -56,6 +57,9 @@ export function planReviewCommand(): Command {
     if (o.markdown) fs.writeFileSync(o.markdown, renderMarkdown(review));
     process.stdout.write(o.json ? JSON.stringify(reviewJson(review), null, 2) + '\n' : renderText(review));
     diag(`reviewed ${plans.length} plan(s): ${summaryLine(review)}${o.markdown ? `; markdown in ${o.markdown}` : ''}`);
+    // The change rules every command shares (validate --base, plan, deploy): same codes, same messages.
+    const changes = base ? changeProblems(beforesFromBase(base), model) : [];
+    if (changes.length) throw new ValidationError(changes);
     if (!review.ok) {
       throw new CheckFailed(
         `refused: ${review.blockers.length} unapproved data-loss action(s) or failed plan(s):\n` +

@@ -1,11 +1,5 @@
 import { ResourcePatternTypes } from 'kafkajs';
-import {
-  partitionDecreaseProblems,
-  removedTenantVerdict,
-  reusedTenantIdProblems,
-  reviewBlockerProblems,
-  type DeclaredTopic,
-} from '../../../src/pipeline/guards';
+import { removedTenantVerdict, reusedTenantIdProblems, reviewBlockerProblems } from '../../../src/pipeline/guards';
 import { reviewPlans, type StackContext } from '../../../src/pipeline/plan-review';
 import type { TfPlan } from '../../../src/pipeline/terraform-json';
 import { planPhases } from '../../../src/pipeline/decommission';
@@ -18,42 +12,6 @@ import {
   stateResources,
   type StateResource,
 } from '../../../src/pipeline/terraform-json';
-
-const declared = (over: Partial<DeclaredTopic> = {}): DeclaredTopic => ({
-  name: 'acme.orders',
-  partitions: 3,
-  allowDataLoss: false,
-  file: 'tenants/acme.yaml',
-  path: 'topics[0]',
-  ...over,
-});
-const deployed = (partitions: number) => [
-  { address: 'kafka_topic.t', name: 'acme.orders', partitions, replicationFactor: 1 },
-];
-
-describe('partition decrease guard', () => {
-  it('refuses lowering partitions with the file, the field and how to approve it', () => {
-    expect(partitionDecreaseProblems([declared()], deployed(6)).map(formatProblem)).toEqual([
-      'tenants/acme.yaml: topics[0].partitions: lowering partitions from 6 to 3 destroys the topic and its data; partitions can only grow. set allowDataLoss: true on the topic to approve recreating it',
-    ]);
-  });
-
-  it('lets an approved decrease, an increase, an unchanged count and a new topic through', () => {
-    expect(partitionDecreaseProblems([declared({ allowDataLoss: true })], deployed(6))).toEqual([]);
-    expect(partitionDecreaseProblems([declared({ partitions: 12 })], deployed(6))).toEqual([]);
-    expect(partitionDecreaseProblems([declared({ partitions: 6 })], deployed(6))).toEqual([]);
-    expect(partitionDecreaseProblems([declared()], [])).toEqual([]);
-  });
-
-  it('never offers allowDataLoss for a shared topic', () => {
-    const [p] = partitionDecreaseProblems(
-      [declared({ shared: true, file: 'environments/local.yaml', path: 'sharedTopics[1]' })],
-      deployed(6),
-    );
-    expect(p.path).toBe('sharedTopics[1].partitions');
-    expect(p.message).toContain('shared topics are never recreated by a plan');
-  });
-});
 
 describe('removed tenant verdict', () => {
   const topic: StateResource = {
