@@ -4,15 +4,17 @@
  * (topics, configs, ACLs, quota windows) that all conformance checks read.
  */
 import * as crypto from 'node:crypto';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer, RequestTimeoutEvent } from 'kafkajs';
 import { EnvironmentError } from '../errors';
-import { type ClientOptions, kafkaClient } from '../kafka/client';
+import { type ClientOptions, kafkaClient, loginAnswer } from '../kafka/client';
 import { ADMIN_USER, adminCredentials } from '../local/cluster';
 import { principalOf } from '../model/naming';
 import type { Model, PrincipalModel, TenantModel, TopicModel } from '../model/types';
 import type { SecretSource } from '../secrets';
 import { LocalKeyring, type KeyProvider, PartitionMapIndex, TenantProducer } from '../sdk';
 import { type LiveAcl, fromDescribeAcls } from './acl-diff';
+import { withDeadline } from '../kafka/deadline';
+import { ClusterHealth, ClusterUnreachable, PROBE_DEADLINE_MS } from './health';
 import { RawSession } from './raw';
 import { VERIFICATION_MARKER_HEADER } from '../sdk/keys';
 
@@ -54,6 +56,10 @@ const TOPIC_RESOURCE = 2;
 const BROKER_RESOURCE = 4;
 const DYNAMIC_TOPIC_CONFIG = 1;
 const ANY = 1;
+/** Closing waits for requests in flight; on a frozen broker those only end at their timeout. */
+const CLOSE_DEADLINE_MS = 5000;
+/** Six admin requests in a row, each with its own timeout and one retry: bounded as a whole, like a check. */
+const SNAPSHOT_DEADLINE_MS = 60_000;
 
 export class VerifyContext {
   readonly runId = crypto.randomBytes(4).toString('hex');
@@ -66,14 +72,36 @@ export class VerifyContext {
   private readonly tenantProducers = new Map<string, Promise<TenantProducer>>();
   private readonly snapshots = new Map<string, Promise<ClusterSnapshot>>();
   private readonly closers: Array<() => Promise<void>> = [];
+  private closed = false;
+  /** Which clusters stopped answering during the run (see health.ts); connections to them are not opened again. */
+  readonly health: ClusterHealth;
 
   constructor(
     readonly model: Model,
     readonly secrets: SecretSource,
     keyProvider?: KeyProvider,
+    health?: ClusterHealth,
   ) {
     this.partitionMap = new PartitionMapIndex(model.partitionMap);
     this.keyProvider = keyProvider ?? LocalKeyring.inMemory(model.tenants.filter((t) => t.encryption).map((t) => t.id));
+    this.health =
+      health ??
+      new ClusterHealth(
+        (cluster) => loginAnswer(this.brokers(cluster), adminCredentials(this.secrets, cluster), PROBE_DEADLINE_MS),
+        (cluster) => this.unreachableHint(cluster),
+      );
+  }
+
+  /** What to do about a cluster that does not answer. */
+  unreachableHint(cluster: string): string {
+    const c = this.model.env.clusters[cluster];
+    const servers = c?.bootstrapServers.join(', ') ?? '?';
+    if (!c?.local) return `check that the brokers of cluster ${cluster} (${servers}) run and are reachable from here`;
+    const env = this.model.env.name === 'local' ? '' : ` --env ${this.model.env.name}`;
+    return (
+      `is its broker running and ready? \`kafka-tenancy local status${env}\`; start it with \`kafka-tenancy local up${env}\` ` +
+      `(a broker that runs but does not answer, e.g. a stopped process: \`kafka-tenancy local down${env}\` first); bootstrap ${servers}`
+    );
   }
 
   /**
@@ -129,20 +157,53 @@ export class VerifyContext {
     return { username: p.username, password: this.password(p) };
   }
 
-  /** A kafkajs client for the principal (fast-failing: one retry). */
+  /** A kafkajs client for the principal (fast-failing: one retry), watched by the health tracker. */
   kafka(cluster: string, p: PrincipalModel, opts: ClientOptions = {}): Kafka {
-    return kafkaClient(this.brokers(cluster), this.credentials(p), {
-      clientId: `${VERIFY_MARK}-${this.runId}`,
-      retries: 1,
-      connectionTimeoutMs: 3000,
-      requestTimeoutMs: 10_000,
-      ...opts,
-    });
+    return this.watch(
+      cluster,
+      kafkaClient(this.brokers(cluster), this.credentials(p), {
+        clientId: `${VERIFY_MARK}-${this.runId}`,
+        retries: 1,
+        connectionTimeoutMs: 3000,
+        requestTimeoutMs: 10_000,
+        ...opts,
+      }),
+    );
+  }
+
+  /**
+   * Every producer, consumer and admin made from `kafka` reports its request timeouts to the health tracker. The
+   * first timeout makes it probe the cluster at once, instead of after the client's retries (each one more request
+   * timeout) and the check give up.
+   */
+  watch(cluster: string, kafka: Kafka): Kafka {
+    const signal = (e: RequestTimeoutEvent) =>
+      void this.health.suspect(
+        cluster,
+        `kafkajs: ${e.payload.apiName} request to ${e.payload.broker} timed out (client ${e.payload.clientId})`,
+      );
+    const { producer, consumer, admin } = { producer: kafka.producer, consumer: kafka.consumer, admin: kafka.admin };
+    kafka.producer = (config) => {
+      const c = producer.call(kafka, config);
+      c.on(c.events.REQUEST_TIMEOUT, signal);
+      return c;
+    };
+    kafka.consumer = (config) => {
+      const c = consumer.call(kafka, config);
+      c.on(c.events.REQUEST_TIMEOUT, signal);
+      return c;
+    };
+    kafka.admin = (config) => {
+      const c = admin.call(kafka, config);
+      c.on(c.events.REQUEST_TIMEOUT, signal);
+      return c;
+    };
+    return kafka;
   }
 
   /** The principal's raw connection to `cluster`, shared by all its probes. */
   session(cluster: string, p: PrincipalModel): Promise<RawSession> {
-    return this.memo(this.sessions, `${cluster}\n${p.username}`, async () => {
+    return this.memo(this.sessions, cluster, p.username, async () => {
       const s = await RawSession.open(this.brokers(cluster), this.credentials(p), {
         clientId: `${VERIFY_MARK}-${this.runId}`,
       });
@@ -151,18 +212,23 @@ export class VerifyContext {
   }
 
   adminSession(cluster: string): Promise<RawSession> {
-    return this.memo(this.sessions, `${cluster}\n${ADMIN_USER}`, async () => {
+    return this.memo(this.sessions, cluster, ADMIN_USER, async () => {
       const s = await RawSession.open(this.brokers(cluster), adminCredentials(this.secrets, cluster));
       return { value: s, close: () => s.close() };
     });
   }
 
   admin(cluster: string): Promise<Admin> {
-    return this.memo(this.admins, cluster, async () => {
-      const admin = kafkaClient(this.brokers(cluster), adminCredentials(this.secrets, cluster), {
-        clientId: `${VERIFY_MARK}-${this.runId}`,
-        retries: 1,
-      }).admin();
+    return this.memo(this.admins, cluster, '', async () => {
+      const admin = this.watch(
+        cluster,
+        kafkaClient(this.brokers(cluster), adminCredentials(this.secrets, cluster), {
+          clientId: `${VERIFY_MARK}-${this.runId}`,
+          retries: 1,
+          connectionTimeoutMs: 3000,
+          requestTimeoutMs: 10_000,
+        }),
+      ).admin();
       await admin.connect();
       return { value: admin, close: () => admin.disconnect() };
     });
@@ -170,7 +236,7 @@ export class VerifyContext {
 
   /** A plain kafkajs producer as the principal (what a tenant application without the SDK would use). */
   producer(cluster: string, p: PrincipalModel): Promise<Producer> {
-    return this.memo(this.producers, `${cluster}\n${p.username}`, async () => {
+    return this.memo(this.producers, cluster, p.username, async () => {
       const producer = this.kafka(cluster, p).producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
       await producer.connect();
       return { value: producer, close: () => producer.disconnect() };
@@ -181,7 +247,7 @@ export class VerifyContext {
   tenantProducer(actor: Actor): Promise<TenantProducer> {
     const tenant = actor.tenant;
     if (!tenant) throw new Error(`internal error: ${actor.principal.username} is not a tenant principal`);
-    return this.memo(this.tenantProducers, actor.principal.username, async () => {
+    return this.memo(this.tenantProducers, actor.cluster, actor.principal.username, async () => {
       const producer = new TenantProducer({
         tenant,
         keyProvider: this.keyProvider,
@@ -204,7 +270,13 @@ export class VerifyContext {
 
   /** Topics, configs, ACLs and quota windows of a cluster as the admin sees them; loaded once per run. */
   snapshot(cluster: string): Promise<ClusterSnapshot> {
-    return this.memo(this.snapshots, cluster, async () => ({ value: await this.loadSnapshot(cluster) }));
+    return this.memo(this.snapshots, cluster, '', async () => ({
+      value: await withDeadline(
+        this.loadSnapshot(cluster),
+        SNAPSHOT_DEADLINE_MS,
+        `reading cluster ${cluster} as the admin`,
+      ),
+    }));
   }
 
   private async loadSnapshot(cluster: string): Promise<ClusterSnapshot> {
@@ -262,20 +334,36 @@ export class VerifyContext {
     this.closers.push(close);
   }
 
+  /** Close everything the run opened. Bounded: what is still closing at the deadline finishes in the background. */
   async close(): Promise<void> {
+    this.closed = true;
     const closers = this.closers.splice(0);
-    await Promise.all(closers.map((c) => c().catch(() => undefined)));
+    await withDeadline(
+      Promise.all(closers.map((c) => c().catch(() => undefined))),
+      CLOSE_DEADLINE_MS,
+      'closing the connections of the run',
+    ).catch(() => undefined);
   }
 
+  /**
+   * One connection (or snapshot) per cluster and key, opened on first use. Nothing is opened on a cluster that
+   * stopped answering: callers get `ClusterUnreachable` at once.
+   */
   private memo<T>(
     cache: Map<string, Promise<T>>,
-    key: string,
+    cluster: string,
+    name: string,
     create: () => Promise<{ value: T; close?: () => Promise<void> }>,
   ): Promise<T> {
+    const down = this.health.unreachable(cluster);
+    if (down) return Promise.reject(new ClusterUnreachable(down));
+    const key = `${cluster}\n${name}`;
     let p = cache.get(key);
     if (!p) {
       p = create().then(({ value, close }) => {
-        if (close) this.closers.push(close);
+        // Opened by a check the run had already abandoned: nobody will close it later.
+        if (close && this.closed) void close().catch(() => undefined);
+        else if (close) this.closers.push(close);
         return value;
       });
       // A failed connection is not cached: the next check tries again and reports its own error.

@@ -9,10 +9,16 @@
 import { loginAnswer } from '../kafka/client';
 import { adminCredentials, SCRAM_LOCKOUT_HINT } from '../local/cluster';
 import type { Actor, VerifyContext } from './context';
+import { withDeadline } from '../kafka/deadline';
 import type { CheckResult } from './types';
 
 /** Principals tried per cluster besides the admin. */
 const SAMPLE = 3;
+/** One login and one request; kafkajs' own timeouts could add up to more on a broker that stalls midway. */
+const LOGIN_DEADLINE_MS = 15_000;
+
+const login = (brokers: readonly string[], creds: { username: string; password: string }) =>
+  withDeadline(loginAnswer(brokers, creds), LOGIN_DEADLINE_MS, `login as ${creds.username}`).catch(() => 'no answer');
 
 export interface Lockout {
   readonly cluster: string;
@@ -26,12 +32,12 @@ export async function scramLockouts(ctx: VerifyContext, actors: readonly Actor[]
   for (const cluster of clusters) {
     const t0 = Date.now();
     const brokers = ctx.brokers(cluster);
-    const admin = await loginAnswer(brokers, adminCredentials(ctx.secrets, cluster));
+    const admin = await login(brokers, adminCredentials(ctx.secrets, cluster));
     if (admin !== 'SASL_AUTHENTICATION_FAILED') continue;
     const tried = actors
       .filter((a) => a.cluster === cluster && ctx.secrets.get(a.principal.secretName) !== undefined)
       .slice(0, SAMPLE);
-    const answers = await Promise.all(tried.map((a) => loginAnswer(brokers, ctx.credentials(a.principal))));
+    const answers = await Promise.all(tried.map((a) => login(brokers, ctx.credentials(a.principal))));
     if (tried.length === 0 || answers.some((a) => a !== 'SASL_AUTHENTICATION_FAILED')) continue;
     found.push({
       cluster,

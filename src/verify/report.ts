@@ -47,11 +47,18 @@ export function tenantRows(report: VerificationReport): string[][] {
   ]);
 }
 
-/** Rows for the results table: status, check, expected, observed. Non-passing only unless `all`. */
+/**
+ * Results worth a line of their own: not passing, and not merely a consequence of another result of the report
+ * (the checks of a cluster that stopped answering are counted in that cluster's result).
+ */
+function notable(report: VerificationReport): CheckResult[] {
+  const ids = new Set(report.results.map((r) => r.id));
+  return report.results.filter((r) => r.status !== 'pass' && !(r.cause && ids.has(r.cause)));
+}
+
+/** Rows for the results table: status, check, expected, observed. Non-passing only (each cause once) unless `all`. */
 export function resultRows(report: VerificationReport, all = false): string[][] {
-  return report.results
-    .filter((r) => all || r.status !== 'pass')
-    .map((r) => [r.status.toUpperCase(), r.id, r.expected, r.observed]);
+  return (all ? report.results : notable(report)).map((r) => [r.status.toUpperCase(), r.id, r.expected, r.observed]);
 }
 
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
@@ -72,7 +79,7 @@ export function renderMarkdown(report: VerificationReport): string {
   lines.push('', '| category | checks | passed | failed | errors |', '| --- | ---: | ---: | ---: | ---: |');
   for (const [c, t] of Object.entries(s.byCategory))
     lines.push(`| ${c} | ${t.checks} | ${t.passed} | ${t.failed} | ${t.errors} |`);
-  const bad = report.results.filter((r) => r.status !== 'pass');
+  const bad = notable(report);
   if (bad.length > 0) {
     lines.push('', '## Failures and errors', '');
     lines.push('| status | check | expected | observed |', '| --- | --- | --- | --- |');

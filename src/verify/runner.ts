@@ -15,6 +15,8 @@ import { positiveChecks } from './checks/positive';
 import { type QuotaOptions, quotaChecks } from './checks/quota';
 import { sharedTierChecks } from './checks/shared-tier';
 import { type Actor, VerifyContext } from './context';
+import { withDeadline } from '../kafka/deadline';
+import { type ClusterHealth, ClusterUnreachable, type Unreachable, noAnswerSignal } from './health';
 import { DEFAULT_FULL_PAIRS_UP_TO, type Pair, selectPairs } from './pairs';
 import { summarize } from './report';
 import { scramLockouts } from './lockout';
@@ -90,7 +92,14 @@ export function crossTenantPairs(
   };
 }
 
-async function runOne(check: Check, timeoutMs: number): Promise<CheckResult> {
+const NO_DECISION = '(a decision)';
+
+/**
+ * Run one check under its deadline, abandoning it as soon as its cluster is marked unreachable. A check that gets
+ * no answer makes the health tracker probe its cluster (and waits for the verdict, at most one probe deadline), so
+ * the checks after it already know.
+ */
+async function runOne(check: Check, timeoutMs: number, health: ClusterHealth): Promise<CheckResult> {
   const t0 = Date.now();
   const base = {
     id: check.id,
@@ -100,12 +109,21 @@ async function runOne(check: Check, timeoutMs: number): Promise<CheckResult> {
     description: check.description,
     cluster: check.cluster,
   };
+  const down = health.unreachable(check.cluster);
+  if (down) return { ...base, ...unreachableOutcome(down, 'not run'), durationMs: 0 };
   let timer: NodeJS.Timeout | undefined;
   try {
     const outcome = await Promise.race([
       check.run(),
+      health.whenUnreachable(check.cluster),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`check did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              Object.assign(new Error(`check did not finish within ${timeoutMs / 1000} s`), { name: 'CheckTimeout' }),
+            ),
+          timeoutMs,
+        );
       }),
     ]);
     return {
@@ -117,39 +135,86 @@ async function runOne(check: Check, timeoutMs: number): Promise<CheckResult> {
       durationMs: Date.now() - t0,
     };
   } catch (e) {
+    if (e instanceof ClusterUnreachable) {
+      return { ...base, ...unreachableOutcome(e.unreachable, 'abandoned'), durationMs: Date.now() - t0 };
+    }
     const err = e as Error;
+    const signal = noAnswerSignal(e);
+    const cause = signal ? await health.suspect(check.cluster, `${check.id}: ${signal}`) : undefined;
     return {
       ...base,
       status: 'error',
-      expected: '(a decision)',
+      expected: NO_DECISION,
       observed: `could not run: ${err?.name ?? 'Error'}: ${String(err?.message ?? e).split('\n')[0]}`,
       details: String(err?.message ?? e)
         .split('\n')
         .slice(1),
       durationMs: Date.now() - t0,
+      ...(cause ? { cause: cause.resultId } : {}),
     };
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function runPool(
+function unreachableOutcome(u: Unreachable, what: 'not run' | 'abandoned') {
+  return {
+    status: 'error' as const,
+    expected: NO_DECISION,
+    observed: `${what}: cluster ${u.cluster} stopped answering (${u.resultId})`,
+    details: [],
+    cause: u.resultId,
+  };
+}
+
+/** Run checks with bounded concurrency; results in the order of `checks`. */
+export async function runChecks(
   checks: readonly Check[],
-  concurrency: number,
-  timeoutMs: number,
-  done: (r: CheckResult) => void,
+  opts: { readonly concurrency: number; readonly timeoutMs: number; readonly health: ClusterHealth },
+  done: (r: CheckResult) => void = () => undefined,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = new Array(checks.length);
   let next = 0;
   const worker = async () => {
     while (next < checks.length) {
       const i = next++;
-      results[i] = await runOne(checks[i]!, timeoutMs);
+      results[i] = await runOne(checks[i]!, opts.timeoutMs, opts.health);
       done(results[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, checks.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, checks.length)) }, worker));
   return results;
+}
+
+/**
+ * The one result that reports a cluster that stopped answering, with the hint; the results it caused point at it
+ * (`cause`), so tables show it once.
+ */
+export function unreachableResult(u: Unreachable, results: readonly CheckResult[], runStarted = u.since): CheckResult {
+  const caused = results.filter((r) => r.cause === u.resultId);
+  const count = (prefix: string) => caused.filter((r) => r.observed.startsWith(prefix)).length;
+  const notRun = count('not run:');
+  const abandoned = count('abandoned:');
+  return {
+    id: u.resultId,
+    tenant: `cluster:${u.cluster}`,
+    category: 'conformance',
+    description: `cluster ${u.cluster} answers Kafka requests for the whole run`,
+    cluster: u.cluster,
+    status: 'error',
+    expected: 'an answer to every request',
+    observed:
+      `cluster ${u.cluster} stopped answering (${u.probe}); ` +
+      `${caused.length} check(s) on it marked error without a decision: ${u.hint}`,
+    details: [
+      `what made verify probe the cluster: ${u.signal}`,
+      `probe: ${u.probe}`,
+      `${notRun} check(s) not run, ${abandoned} abandoned while waiting, ${caused.length - notRun - abandoned} errored with no answer of their own`,
+      u.hint,
+    ],
+    // How long into the run the cluster was found gone.
+    durationMs: Math.max(0, u.since - runStarted),
+  };
 }
 
 /** Verify the deployed fleet against its model. Never throws for a failing check: read `report.ok`. */
@@ -204,9 +269,16 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
   }
 
   const results: CheckResult[] = [];
+  const health = ctx.health;
   try {
+    // A cluster that does not answer at all costs one probe deadline, not one timeout per check.
+    const probed = scoped.length ? scoped : everyone;
+    await Promise.all([...new Set(probed.map((a) => a.cluster))].map((c) => health.suspect(c, 'before the run')));
     // A cluster that refuses every login is one root cause; its checks would only repeat it.
-    const lockouts = await scramLockouts(ctx, scoped.length ? scoped : everyone);
+    const lockouts = await scramLockouts(
+      ctx,
+      probed.filter((a) => !health.unreachable(a.cluster)),
+    );
     const locked = new Set(lockouts.map((l) => l.cluster));
     results.push(...lockouts.map((l) => l.result));
     const skipped = new Map<string, number>();
@@ -220,13 +292,13 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
       options.onProgress?.({ phase: phase.name, done: results.length, total });
       // Quota probes measure rates and latencies: one at a time, nothing else running.
       const width = phase.name === 'quota' ? 1 : concurrency;
-      const phaseResults = await runPool(checks, width, timeoutMs, (result) => {
+      const phaseResults = await runChecks(checks, { concurrency: width, timeoutMs, health }, (result) => {
         options.onProgress?.({ phase: phase.name, done: results.length + 1, total, result });
         results.push(result);
       });
       results.splice(results.length - phaseResults.length, phaseResults.length, ...phaseResults);
       if (phase.name === 'conformance' && scope.all) {
-        const unowned = await unownedTopics(ctx).catch(() => []);
+        const unowned = await withDeadline(unownedTopics(ctx), timeoutMs, 'listing topics').catch(() => []);
         if (unowned.length > 0) {
           notes.push(
             `${unowned.length} topic(s) are under no namespace of the model (not a tenant's, not shared): ${unowned.slice(0, 10).join(', ')}${unowned.length > 10 ? ', …' : ''}`,
@@ -239,6 +311,8 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
         `${skipped.get(l.cluster) ?? 0} check(s) on cluster ${l.cluster} were not run: every SCRAM login there is refused (${l.result.id})`,
       );
     }
+    // Said once, first: the results it caused point at it.
+    results.unshift(...health.all().map((u) => unreachableResult(u, results, started)));
   } finally {
     await ctx.close();
   }

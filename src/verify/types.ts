@@ -50,6 +50,11 @@ export interface CheckResult {
   readonly observed: string;
   readonly details: readonly string[];
   readonly durationMs: number;
+  /**
+   * Id of the result that explains this one, when the check got no decision because of it (e.g.
+   * `conformance.reachable:shared` for a check on a cluster that stopped answering). Tables show the cause once.
+   */
+  readonly cause?: string;
 }
 
 export interface Tally {

@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { kafkaErrorType } from '../../kafka/client';
 import type { VerifyContext } from '../context';
 import { VERIFY_MARK } from '../context';
+import { withDeadline } from '../../kafka/deadline';
 import { type Answer, isKafkaErrorType, showAnswer } from '../raw';
 import type { CheckOutcome } from '../types';
 
@@ -49,7 +50,8 @@ export function marker(ctx: VerifyContext, checkId: string) {
 
 /**
  * Join a fresh consumer group and complete one fetch: proves READ on the group and on the topic. Nothing is
- * committed (autoCommit off), so the group disappears when the consumer leaves.
+ * committed (autoCommit off), so the group disappears when the consumer leaves. No fetch within `timeoutMs` —
+ * connecting and joining included — is no answer: it throws `DeadlineExceeded` and the check reports `error`.
  */
 export async function joinAndFetch(kafka: Kafka, groupId: string, topic: string, timeoutMs = 20_000): Promise<Answer> {
   const consumer = kafka.consumer({
@@ -61,7 +63,6 @@ export async function joinAndFetch(kafka: Kafka, groupId: string, topic: string,
     heartbeatInterval: 1000,
     retry: { retries: 0, restartOnFailure: async () => false },
   });
-  let timer: NodeJS.Timeout | undefined;
   const outcome = new Promise<Answer>((resolve, reject) => {
     consumer.on(consumer.events.FETCH, () => resolve({ ok: true, detail: `joined ${groupId} and fetched ${topic}` }));
     consumer.on(consumer.events.CRASH, (e) => {
@@ -69,23 +70,22 @@ export async function joinAndFetch(kafka: Kafka, groupId: string, topic: string,
       if (isKafkaErrorType(type)) resolve({ ok: false, error: type });
       else reject(e.payload.error);
     });
-    timer = setTimeout(
-      () => resolve({ ok: false, error: `NO_FETCH_WITHIN_${Math.round(timeoutMs / 1000)}S` }),
-      timeoutMs,
-    );
   });
   outcome.catch(() => undefined);
-  try {
+  const joined = async (): Promise<Answer> => {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
     await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-    return await outcome;
+    return outcome;
+  };
+  try {
+    return await withDeadline(joined(), timeoutMs, `join ${groupId} and fetch ${topic}`);
   } catch (e) {
     const type = kafkaErrorType(e);
     if (!isKafkaErrorType(type)) throw e;
     return { ok: false, error: type };
   } finally {
-    clearTimeout(timer);
-    await consumer.disconnect().catch(() => undefined);
+    // Leaving the group is a request too: bounded like the rest.
+    await withDeadline(consumer.disconnect(), 5000, `leave ${groupId}`).catch(() => undefined);
   }
 }

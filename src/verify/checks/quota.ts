@@ -102,16 +102,24 @@ export function burstBytes(rate: number, snap: ClusterSnapshot): number {
   return Math.ceil(rate * windowOf(snap).span * 1.25);
 }
 
-function enforcedCheck(ctx: VerifyContext, actor: Actor, snap: ClusterSnapshot): Check {
+/** `snap` is the error of the cluster's snapshot when it could not be read: the check then reports that error. */
+function enforcedCheck(ctx: VerifyContext, actor: Actor, snap: ClusterSnapshot | Error): Check {
   const p = actor.principal;
   const rate = p.quota.producerByteRate;
+  const id = `quota.enforced:${p.username}`;
+  const description = `${p.username} is throttled when it bursts above its producer_byte_rate of ${kibs(rate)}`;
+  const base = { id, tenant: actor.owner, category: 'quota' as const, cluster: actor.cluster, description };
+  if (snap instanceof Error) {
+    return {
+      ...base,
+      run: async () => {
+        throw snap;
+      },
+    };
+  }
   const w = windowOf(snap);
   return {
-    id: `quota.enforced:${p.username}`,
-    tenant: actor.owner,
-    category: 'quota',
-    cluster: actor.cluster,
-    description: `${p.username} is throttled when it bursts above its producer_byte_rate of ${kibs(rate)}`,
+    ...base,
     run: async (): Promise<CheckOutcome> => {
       const limit = burstBytes(rate, snap);
       const topic = probeTopic(ctx, actor);
@@ -294,8 +302,13 @@ export async function quotaChecks(
   const notes: string[] = [];
   const enforced: Check[] = [];
   for (const cluster of [...new Set(scoped.map((a) => a.cluster))].sort()) {
-    const snap = await ctx.snapshot(cluster);
     const here = scoped.filter((a) => a.cluster === cluster);
+    const snap = await ctx.snapshot(cluster).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    if (snap instanceof Error) {
+      // No broker windows to size the probes with (e.g. the cluster stopped answering): each probe reports why.
+      enforced.push(...here.map((actor) => enforcedCheck(ctx, actor, snap)));
+      continue;
+    }
     for (const actor of here) {
       const need = burstBytes(actor.principal.quota.producerByteRate, snap);
       if (need > budget) {
