@@ -52,5 +52,8 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
   void main(process.argv).then((code) => {
     process.exitCode = code;
+    // A finished command does not wait for sockets kafkajs keeps open: to a broker that stopped answering (its
+    // deadline passed) or, now and then, one a consumer left behind after leaving its group. Flush, then exit.
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
 }

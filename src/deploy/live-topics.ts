@@ -51,8 +51,8 @@ async function listTopics(
     clientId: 'kafka-tenancy-preflight',
     retries: 2,
   }).admin();
-  await admin.connect();
   try {
+    await admin.connect();
     return (await admin.listTopics()).sort();
   } finally {
     await admin.disconnect().catch(() => undefined);

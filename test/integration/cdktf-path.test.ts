@@ -280,6 +280,14 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
       ),
     ).toBe(false);
     expect(await readBack(invoices, 1)).toEqual(['invoice-1']);
+    // verify knows the kept topic is there on purpose (an undeclared one under the prefix would fail it)
+    const verify = spawnSync(process.execPath, [CLI, 'verify', '--root', root, '--tenants', id, '--skip-quotas'], {
+      cwd: root,
+      env: { ...process.env },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(`${verify.status} ${verify.stdout.slice(-400)} ${verify.stderr.slice(-1500)}`).toMatch(/^0 /);
   });
 
   it('decommissions through the same path: tf-env supplies a fresh revocation secret; access and data go', async () => {

@@ -117,13 +117,15 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
   for (const t of model.tenants.filter((x) => scope.has(x.id))) {
     const absent = t.lifecycle === 'decommissioning' && t.deleteData;
     for (const topic of t.topics) checks.push(topicCheck(ctx, t.id, t.cluster, topic, absent));
-    const known = absent ? [] : t.topics.map((x) => x.name);
+    // Retired with deleteData: false: forgotten by Terraform, kept on the cluster on purpose.
+    const kept = t.retiredTopics.filter((r) => !r.deleteData).map((r) => r.name);
+    const known = [...(absent ? [] : t.topics.map((x) => x.name)), ...kept];
     checks.push({
       id: `conformance.unknown-topics:${t.id}`,
       tenant: t.id,
       category: 'conformance',
       cluster: t.cluster,
-      description: `every topic under ${t.topicPrefix} on ${t.cluster} is one ${t.file} declares`,
+      description: `every topic under ${t.topicPrefix} on ${t.cluster} is one ${t.file} declares (or retires keeping its data)`,
       run: async () => {
         const live = [...(await ctx.snapshot(t.cluster)).topics.keys()];
         const unknown = live.filter((n) => n.startsWith(t.topicPrefix) && !known.includes(n));
@@ -156,7 +158,10 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
 
   if (scope.has(PLATFORM)) {
     for (const topic of model.platform.topics) checks.push(topicCheck(ctx, PLATFORM, shared, topic, false));
-    const known = model.platform.topics.map((x) => x.name);
+    const known = [
+      ...model.platform.topics.map((x) => x.name),
+      ...model.platform.retiredTopics.filter((r) => !r.deleteData).map((r) => r.name),
+    ];
     const prefixes = [SHARED_TOPIC_PREFIX, namespacePrefix(PLATFORM_NAMESPACE)];
     checks.push({
       id: 'conformance.unknown-topics:platform',
