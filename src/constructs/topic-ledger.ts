@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { TerraformDataSource, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformDataSource, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { NEW_STACK_VARIABLE } from '../model/terraform-names';
 import type { RetiredTopicModel } from '../model/types';
 import { assertRules, Rule } from './rules';
 
@@ -63,8 +64,8 @@ const hclList = (names: readonly string[]): string => JSON.stringify([...names].
  *   blocks (Terraform ≥ 1.7): the state forgets the topic and its data stays on the cluster.
  *
  * The first plan of a stack (no state yet, or a state written before this guard existed) has nothing to compare
- * with; it passes and writes the record. With a remote backend the state must exist before the first plan
- * (`kafka-tenancy deploy` writes an empty one for a new stack).
+ * with; it passes and writes the record. With a remote backend, whoever runs the first plan of a stack says so
+ * (TF_VAR_kafka_tenancy_new_stack=true; our runner does it when `terraform state pull` finds no state).
  */
 export class TopicLedger extends Construct {
   constructor(scope: TerraformStack, id: string, props: TopicLedgerProps) {
@@ -91,12 +92,21 @@ export class TopicLedger extends Construct {
     ]);
     const prior = new TerraformDataSource(this, 'prior', { terraformResourceType: 'terraform_remote_state' });
     prior.addOverride('backend', props.priorState.backend);
-    // A stack's first plan has no state to read ("No stored state was found"); the local backend creates the
-    // file empty when it takes its lock, hence the length. Remote backends always have one, because deploy
-    // writes an empty state for a new stack first.
+    // A stack's first plan has no state to read ("No stored state was found"). The local backend creates the
+    // file empty when it takes its lock, hence the length. A remote state cannot be looked for from the
+    // configuration: the runner that finds none (`terraform state pull` prints nothing) sets
+    // TF_VAR_kafka_tenancy_new_stack=true, and only then is the read skipped.
     if (props.priorState.backend === 'local') {
       const file = JSON.stringify(props.priorState.config.path);
       prior.addOverride('count', `\${try(length(file(${file})), 0) > 0 ? 1 : 0}`);
+    } else {
+      new TerraformVariable(this, 'new-stack', {
+        type: 'bool',
+        default: false,
+        nullable: false,
+        description: 'true only while this stack has no state at all (its first apply): nothing to read back yet',
+      }).overrideLogicalId(NEW_STACK_VARIABLE);
+      prior.addOverride('count', `\${var.${NEW_STACK_VARIABLE} ? 0 : 1}`);
     }
     prior.addOverride('config', props.priorState.config);
     prior.addOverride('defaults', { [LEDGER_OUTPUTS.topics]: [], [LEDGER_OUTPUTS.cluster]: props.cluster });

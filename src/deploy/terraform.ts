@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
-import { secretForVariable } from '../model/terraform-names';
+import { NEW_STACK_VARIABLE, secretForVariable } from '../model/terraform-names';
 import type { SecretSource } from '../secrets';
 import { randomPassword, secretNames } from '../secrets';
 import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '../local/toolchain';
@@ -45,6 +45,17 @@ export interface StackRunnerOptions {
 /** One terraform command may run this long by default (a 1,000-topic stack applies in well under that). */
 export const DEFAULT_TERRAFORM_TIMEOUT_MS = 15 * 60_000;
 
+function declaresVariable(stackDir: string, name: string): boolean {
+  try {
+    const json = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+      variable?: Record<string, unknown>;
+    };
+    return name in (json.variable ?? {});
+  } catch {
+    return false;
+  }
+}
+
 /** What a stack's provider talks to, for messages: `127.0.0.1:19092` (from the synthesized JSON). */
 function stackBrokers(stackDir: string): string {
   try {
@@ -62,7 +73,7 @@ export const PLAN_ONLY_PASSWORD = 'plan-only-placeholder-never-applied';
 
 /**
  * Runs terraform/tofu in one synthesized stack directory (cdktf.out/stacks/<name>) the way `cdktf deploy
- * --skip-provider-lock` would, but offline-safe: our CLI config (mirror only), a shared plugin cache, and
+ * --skip-provider-lock` would, but offline-safe: our CLI config (mirror only, no plugin cache), a deadline, and
  * secrets passed as TF_VAR_* environment variables that are never printed.
  */
 export class StackRunner {
@@ -71,6 +82,8 @@ export class StackRunner {
   private readonly secretsEnv: NodeJS.ProcessEnv;
   private readonly timeoutMs: number;
   private readonly lockTimeoutMs: number;
+  /** Non-secret variables the runner decides (TF_VAR_kafka_tenancy_new_stack). */
+  private readonly runEnv: NodeJS.ProcessEnv = {};
 
   constructor(
     readonly stackDir: string,
@@ -99,7 +112,7 @@ export class StackRunner {
   ): Promise<{ status: number; stdout: string; stderr: string }> {
     const res = await runSupervised(this.cli.bin, args, {
       cwd: this.stackDir,
-      env: terraformEnv(this.secretsEnv),
+      env: terraformEnv({ ...this.runEnv, ...this.secretsEnv }),
       timeoutMs: this.timeoutMs,
     });
     const out = `${res.stdout}\n${res.stderr}`.trim().split('\n').slice(-40).join('\n');
@@ -128,6 +141,11 @@ export class StackRunner {
 
   async init(): Promise<void> {
     await this.tf(['init', '-input=false', '-no-color']);
+    // A remote-state stack reads its own state back at plan time (TopicLedger), which fails while none exists.
+    if (declaresVariable(this.stackDir, NEW_STACK_VARIABLE)) {
+      const pulled = await this.tf(['state', 'pull']);
+      if (pulled.stdout.trim() === '') this.runEnv[`TF_VAR_${NEW_STACK_VARIABLE}`] = 'true';
+    }
   }
 
   /** Plan into `planFile` (relative to the stack dir). */

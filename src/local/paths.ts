@@ -18,7 +18,6 @@ export const cachePaths = {
   goModCache: () => path.join(cacheDir(), 'go', 'mod'),
   goBuildCache: () => path.join(cacheDir(), 'go', 'build'),
   providerMirror: () => path.join(cacheDir(), 'tf-mirror'),
-  pluginCache: () => path.join(cacheDir(), 'tf-plugin-cache'),
   cliConfig: () => path.join(cacheDir(), 'terraformrc'),
   toolsBin: () => path.join(cacheDir(), 'bin'),
 };

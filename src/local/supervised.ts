@@ -5,9 +5,10 @@
  * - each child leads its own process group, so a deadline or an interrupt stops terraform *and* the provider
  *   plugins it started (they inherit the group), SIGTERM first (terraform then stops gracefully and writes its
  *   state), SIGKILL after a grace period;
- * - on Linux the child is started through `setpriv --pdeathsig TERM` (util-linux), so it receives SIGTERM when
- *   this process dies, even of SIGKILL, which no handler sees. Without setpriv (macOS) a SIGKILLed parent can
- *   still leave an orphan; SIGINT/SIGTERM are forwarded everywhere;
+ * - the group's leader is a small `sh` guard that, on SIGTERM, stops the whole group (see GROUP_GUARD); on
+ *   Linux it is started through `setpriv --pdeathsig TERM` (util-linux), so it gets that SIGTERM when this
+ *   process dies, even of SIGKILL, which no handler sees. Without setpriv (macOS) a SIGKILLed parent can still
+ *   leave an orphan; SIGINT/SIGTERM are forwarded everywhere;
  * - SIGINT/SIGTERM received while children run are forwarded to their groups; we exit once they have stopped.
  */
 import { spawn } from 'node:child_process';
@@ -72,10 +73,23 @@ function removeForwarding(): void {
   forwarding = undefined;
 }
 
-/** `[cmd, ...args]` wrapped so that the child gets SIGTERM when we die (Linux, util-linux setpriv). */
+/**
+ * Leader of the child's process group: runs the command, and on SIGTERM/SIGINT stops the whole group — the
+ * command and whatever it started (terraform's provider plugins outlived a terraform that was stopped while the
+ * machine was loaded) — SIGTERM first, SIGKILL after 15 s. Without a signal it is transparent (exit status too).
+ */
+const GROUP_GUARD =
+  'trap \'trap "" TERM INT; kill -TERM 0 2>/dev/null; (sleep 15; kill -KILL 0 2>/dev/null) & wait "$pid"; kill -KILL 0 2>/dev/null\' TERM INT; ' +
+  '"$@" & pid=$!; wait "$pid"';
+
+/**
+ * `[cmd, ...args]` under the group guard, which gets SIGTERM when we die (Linux, util-linux setpriv
+ * --pdeathsig) and then stops the whole group.
+ */
 export function deathSignalWrapped(cmd: string, args: readonly string[]): [string, string[]] {
   if (setpriv === undefined) setpriv = process.platform === 'linux' ? (which('setpriv') ?? null) : null;
-  return setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', cmd, ...args]] : [cmd, [...args]];
+  const guarded = ['sh', '-c', GROUP_GUARD, 'kafka-tenancy-guard', cmd, ...args];
+  return setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', ...guarded]] : [guarded[0], guarded.slice(1)];
 }
 
 /** Run to completion or deadline; never throws for a non-zero exit (the caller decides). */

@@ -123,7 +123,7 @@ export const TopicSchema = z.strictObject({
   config: TopicConfigSchema.default({}),
   allowDataLoss: z.boolean().default(false).meta({
     description:
-      'explicit approval for changes that destroy data (partition decrease or rename → replace, removal); plan review refuses them otherwise',
+      'explicit approval for recreating this declared topic (partition decrease, replication change → replace); removing a topic needs a retiredTopics entry instead',
   }),
 });
 
@@ -134,7 +134,7 @@ export const RetiredTopicSchema = z.strictObject({
     .meta({ description: 'logical name of a topic no longer declared under topics (e.g. `invoices`)' }),
   deleteData: z.boolean().meta({
     description:
-      'true: the next deploy deletes the topic and its records (irreversible); false: it forgets the topic and keeps the data, admin-only',
+      'true: the next deploy deletes the topic and its records (irreversible); false: Terraform forgets the topic and the data stays on the cluster (reachable through the tenant prefix grants while it is active)',
   }),
   reason: z.string().optional().meta({ description: 'why the topic was retired, for reviewers' }),
 });

@@ -78,3 +78,9 @@ export function secretForVariable(
  * nobody knows, instead of deleting the credential (see ScramPrincipalProps.revoked).
  */
 export const REVOKED_CREDENTIAL_VERSION = 'revoked';
+
+/**
+ * Non-secret variable of a stack with remote state: true only while the stack has no state at all, so its ledger
+ * does not try to read it back (TopicLedger). Our runner sets it when `terraform state pull` prints nothing.
+ */
+export const NEW_STACK_VARIABLE = 'kafka_tenancy_new_stack';

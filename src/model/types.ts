@@ -62,7 +62,7 @@ export interface RetiredTopicModel {
   /** Full Kafka topic name. */
   readonly name: string;
   readonly logicalName: string;
-  /** true: deploy deletes it and its records; false: state forgets it, the data stays (admin-only). */
+  /** true: deploy deletes it and its records; false: state forgets it, the data stays on the cluster. */
   readonly deleteData: boolean;
 }
 

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { ValidationError, type Problem } from '../errors';
 import { refuseOrphans, synthesizedStacks } from '../deploy/deploy';
 import { adminTopicLister, type TopicLister } from '../deploy/live-topics';
-import { StackRunner } from '../deploy/terraform';
+import { StackRunner, type StackRunnerOptions } from '../deploy/terraform';
 import type { TerraformCli } from '../local/toolchain';
 import type { Model } from '../model/types';
 import type { SecretSource } from '../secrets';
@@ -44,6 +44,8 @@ export interface PlanOptions {
   /** Topics on a cluster, for the new-tenant check; @default - listed as the cluster's admin */
   readonly liveTopics?: TopicLister;
   readonly log?: (msg: string) => void;
+  /** Deadlines of the terraform runs (timeoutMs, lockTimeoutMs for state locks). */
+  readonly runner?: StackRunnerOptions;
 }
 
 export interface StackPlanResult {
@@ -90,10 +92,18 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
   const runners = new Map(
     selected.map((s) => [
       s,
-      new StackRunner(path.join(opts.synthOut, 'stacks', s), opts.cli, opts.secrets, { planOnly: true }),
+      new StackRunner(path.join(opts.synthOut, 'stacks', s), opts.cli, opts.secrets, {
+        ...opts.runner,
+        planOnly: true,
+      }),
     ]),
   );
   const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
+  // Every cluster answers before the first terraform run (bounded), as for deploy.
+  const clusters = new Set(
+    selected.map((s) => opts.model.tenants.find((t) => t.id === s)?.cluster ?? opts.model.env.sharedCluster),
+  );
+  await Promise.all([...clusters].map((c) => liveTopics(c)));
   const problems: Problem[] = [];
   for (const stack of selected) {
     const runner = runners.get(stack)!;

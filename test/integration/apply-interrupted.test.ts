@@ -48,15 +48,28 @@ function processesIn(stack: string, needle: RegExp): number[] {
   return pids;
 }
 
-/** Poll (bounded) until `probe` returns a value. */
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 60_000, every = 20): Promise<T> {
-  for (let waited = 0; waited < ms; waited += every) {
+/** Poll (bounded by `ms` of wall time) until `probe` returns a value; `explain` adds context to the timeout. */
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined,
+  ms = 120_000,
+  every = 20,
+  explain: () => string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
     const v = probe();
     if (v !== undefined) return v;
     await new Promise((r) => setTimeout(r, every));
   }
-  throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+  throw new Error(`timed out after ${ms / 1000} s waiting for ${what}${explain()}`);
 }
+
+/** `ps` lines of pids, for failure messages. */
+const psOf = (pids: number[]): string =>
+  pids.length
+    ? '\n' + spawnSync('ps', ['-o', 'pid,ppid,stat,etime,args', '-p', pids.join(',')], { encoding: 'utf8' }).stdout
+    : '';
 
 describe('deploy converges after being killed mid-apply (real cluster, real terraform)', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-killed-'));
@@ -174,7 +187,7 @@ describe('deploy converges after being killed mid-apply (real cluster, real terr
       const tf = await waitFor('terraform apply', () => {
         const ended = first.exited();
         if (ended) throw new Error(`deploy ended before its apply (exit ${ended.code}):\n${ended.stderr.slice(-2000)}`);
-        return processesIn(id, /terraform.* apply /)[0];
+        return processesIn(id, /^\S*terraform apply /)[0];
       });
       await new Promise((r) => setTimeout(r, delayMs));
       const topicsAtKill = (await liveTopicsOf(id)).length;
@@ -184,8 +197,12 @@ describe('deploy converges after being killed mid-apply (real cluster, real terr
       const finished = killed.code === 0;
       if (victim === 'node') {
         // terraform got SIGTERM from the kernel (pdeathsig) and stopped: nothing of this stack keeps running.
-        await waitFor('terraform to stop after its parent died', () =>
-          processesIn(id, /terraform/).length === 0 ? true : undefined,
+        await waitFor(
+          'terraform to stop after its parent died',
+          () => (processesIn(id, /terraform/).length === 0 ? true : undefined),
+          120_000,
+          100,
+          () => psOf(processesIn(id, /terraform/)),
         );
       }
       const stateAfterKill = deployedTopics(readLocalState(platform.env, id) ?? []).length;

@@ -7,9 +7,9 @@ import { planStacks } from '../../pipeline/plan';
 import { secretSourceFor } from '../../secrets';
 import { diag, table } from '../output';
 import { projectModel, seconds, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
-import { privateRunDir } from './run-options';
+import { privateRunDir, withRunOptions, type RunOptions } from './run-options';
 
-interface PlanCliOptions extends ProjectOptions {
+interface PlanCliOptions extends ProjectOptions, RunOptions {
   readonly affected?: boolean;
   readonly base?: string;
   readonly out: string;
@@ -18,7 +18,7 @@ interface PlanCliOptions extends ProjectOptions {
 }
 
 export function planCommand(): Command {
-  return withProjectOptions(
+  const cmd = withProjectOptions(
     new Command('plan')
       .argument('[stacks...]', 'stacks to plan (default: all, or the affected ones with --affected)')
       .description(
@@ -39,7 +39,8 @@ export function planCommand(): Command {
         'synth output folder (default: a private folder per run, removed afterwards, so runs never share one)',
       )
       .option('--json', 'machine-readable output'),
-  ).action(async (stacks: string[], o: PlanCliOptions, cmd: Command) => {
+  );
+  return withRunOptions(cmd).action(async (stacks: string[], o: PlanCliOptions, cmd: Command) => {
     if (o.affected && !o.base) cmd.error('error: --affected needs --base <ref>', { exitCode: 2 });
     if (o.affected && stacks.length) cmd.error('error: give stack names or --affected, not both', { exitCode: 2 });
     const root = path.resolve(o.root);
@@ -70,6 +71,7 @@ export function planCommand(): Command {
       cli: readyToolchain(diag),
       secrets: secretSourceFor(model.env),
       log: diag,
+      runner: { timeoutMs: o.timeout, lockTimeoutMs: o.lockTimeout },
     }).finally(() => {
       if (!o.synthOut) fs.rmSync(synthOut, { recursive: true, force: true });
     });

@@ -10,7 +10,6 @@ import { Command } from 'commander';
 import { EnvironmentError, ValidationError } from '../../errors';
 import { synthesizedStacks } from '../../deploy/deploy';
 import { readyToolchain, secretVariables } from '../../deploy/terraform';
-import { cachePaths } from '../../local/paths';
 import { ensureCliConfig } from '../../local/toolchain';
 import { loadEnvironment } from '../../model';
 import { secretSourceFor, type SecretSource } from '../../secrets';
@@ -84,7 +83,10 @@ export function toolchainExports(cliBin: string): Record<string, string> {
   return {
     CHECKPOINT_DISABLE: '1', // no version check (Terraform) and no telemetry (cdktf) phoning home
     TF_CLI_CONFIG_FILE: ensureCliConfig(), // the provider from the local mirror only, never a registry
-    TF_PLUGIN_CACHE_DIR: cachePaths.pluginCache(), // cdktf would otherwise set ~/.terraform.d/plugin-cache
+    // No shared plugin cache (two concurrent inits writing one break each other): cdktf would otherwise point
+    // terraform at ~/.terraform.d/plugin-cache; from our unpacked mirror, init links the provider in place.
+    CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true',
+    TF_PLUGIN_CACHE_DIR: '',
     TERRAFORM_BINARY_NAME: cliBin, // the CLI kafka-tenancy checked (>= 1.11: ephemeral, write-only)
   };
 }
@@ -179,7 +181,7 @@ export function tfEnvCommand(): Command {
       )
       .option(
         '--no-toolchain',
-        'secrets only: leave out CHECKPOINT_DISABLE, TF_CLI_CONFIG_FILE, TF_PLUGIN_CACHE_DIR and TERRAFORM_BINARY_NAME',
+        'secrets only: leave out CHECKPOINT_DISABLE, TF_CLI_CONFIG_FILE, CDKTF_DISABLE_PLUGIN_CACHE_ENV, TF_PLUGIN_CACHE_DIR and TERRAFORM_BINARY_NAME',
       ),
   ).action((o: TfEnvOptions) => {
     const env = loadEnvironment(o.env, path.resolve(o.root));

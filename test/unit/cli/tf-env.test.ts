@@ -231,7 +231,8 @@ describe('toolchain exports', () => {
     expect(e).toEqual({
       CHECKPOINT_DISABLE: '1',
       TF_CLI_CONFIG_FILE: path.join(cache, 'terraformrc'),
-      TF_PLUGIN_CACHE_DIR: path.join(cache, 'tf-plugin-cache'),
+      CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true',
+      TF_PLUGIN_CACHE_DIR: '',
       TERRAFORM_BINARY_NAME: '/opt/bin/tofu',
     });
     expect(fs.readFileSync(e.TF_CLI_CONFIG_FILE, 'utf8')).toMatch(/disable_checkpoint = true/);

@@ -56,3 +56,40 @@ describe('plan-only stack runner', () => {
     await expect(runner.destroy()).rejects.toThrow(/destroy refused/);
   });
 });
+
+describe('stack runner and a remote state that does not exist yet', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-runner-new-'));
+  const stackDir = path.join(dir, 'acme');
+  const bin = path.join(dir, 'terraform');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  /** A fake terraform: `state pull` prints the file `state` (if any); `plan` records the variable it saw. */
+  beforeAll(() => {
+    fs.mkdirSync(stackDir);
+    fs.writeFileSync(
+      bin,
+      '#!/usr/bin/env bash\ncase "$1" in\n  state) cat state 2>/dev/null ;;\n  plan) echo "${TF_VAR_kafka_tenancy_new_stack:-unset}" > seen ;;\nesac\nexit 0\n',
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(
+      path.join(stackDir, 'cdk.tf.json'),
+      JSON.stringify({ variable: { kafka_tenancy_new_stack: { type: 'bool', default: false } } }),
+    );
+  });
+  const cli: TerraformCli = { bin, flavour: 'terraform', version: '1.11.4' };
+  const none: SecretSource = { get: () => undefined, getOrCreate: () => 'x' };
+  const seen = async () => {
+    const runner = new StackRunner(stackDir, cli, none);
+    await runner.init();
+    await runner.plan();
+    return fs.readFileSync(path.join(stackDir, 'seen'), 'utf8').trim();
+  };
+
+  it('tells the ledger not to read the state back when there is none (first apply)', async () => {
+    expect(await seen()).toBe('true');
+  });
+
+  it('leaves the read on as soon as any state exists', async () => {
+    fs.writeFileSync(path.join(stackDir, 'state'), '{"version":4}');
+    expect(await seen()).toBe('unset');
+  });
+});

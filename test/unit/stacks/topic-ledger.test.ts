@@ -78,6 +78,25 @@ describe('TopicLedger in the synthesized stacks', () => {
     expect(Object.keys(after.resource?.kafka_topic ?? {})).toEqual([addressOf('ledger.a')]);
   });
 
+  it('with remote state, skips the read only when the runner says the stack has no state yet', () => {
+    const root = path.join(work, 'remote');
+    fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
+    fs.cpSync(path.join(REPO_ROOT, 'environments'), path.join(root, 'environments'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'tenants', 'ledger.yaml'), tenant(['a']));
+    const out = path.join(root, 'out');
+    synthesize(loadModel({ env: 'production', root }), out);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'stacks', 'ledger', 'cdk.tf.json'), 'utf8')) as StackJson & {
+      variable: Record<string, { default?: unknown }>;
+    };
+    const [prior] = Object.values(json.data?.terraform_remote_state ?? {}) as Array<{
+      count?: string;
+      backend?: string;
+    }>;
+    expect(json.variable.kafka_tenancy_new_stack.default).toBe(false);
+    expect(prior.count).toBe('${var.kafka_tenancy_new_stack ? 0 : 1}');
+    expect(prior.backend).toBe('s3');
+  });
+
   it('guards the platform stack with the environment file and retiredSharedTopics', () => {
     const platform = synth(
       work,
