@@ -25,16 +25,23 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
 import { envLockFile, type LockHolder } from '../../src/deploy/env-lock';
 import { readyToolchain, StackRunner } from '../../src/deploy/terraform';
 import { EnvironmentError } from '../../src/errors';
-import { down, localClusters, probe, reset, status, up } from '../../src/local/cluster';
+import { down, reset, status, up } from '../../src/local/cluster';
 import { loadModel } from '../../src/model';
 import { loadEnvironment, type Environment } from '../../src/model/environment';
 import { localSecretsFile, secretNames, secretSourceFor, type SecretSource } from '../../src/secrets';
 import { synthesize } from '../../src/stacks/synth';
-import { type LocalPlatform, requireLocalPlatform, suffix } from './support';
+import {
+  answersAgain,
+  type LocalPlatform,
+  requireLocalPlatform,
+  savedLocalDirs,
+  suffix,
+  writeThrowawayEnvironment,
+} from './support';
 
 jest.setTimeout(900_000);
 
@@ -55,7 +62,7 @@ const EXIT_BOUND_MS = 180_000;
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-deploy-faults-'));
 const localDir = path.join(work, '.local');
-const saved = { local: process.env.KAFKA_TENANCY_LOCAL_DIR, state: process.env.KAFKA_TENANCY_STATE_DIR };
+const saved = savedLocalDirs();
 /** Children still running and processes we stopped, so that afterAll can always continue / end them. */
 const children = new Set<number>();
 const stopped = new Set<number>();
@@ -185,13 +192,7 @@ afterAll(() => {
       // already gone
     }
   }
-  for (const [key, value] of [
-    ['KAFKA_TENANCY_LOCAL_DIR', saved.local],
-    ['KAFKA_TENANCY_STATE_DIR', saved.state],
-  ] as const) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  saved.restore();
   fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -415,41 +416,18 @@ describe('deploy with a frozen broker (throwaway cluster)', () => {
     if (frozen !== undefined) resume(frozen);
     frozen = undefined;
   };
-  /** After a thaw: the broker answers the admin again (bounded: 30 tries). */
-  const answering = async () => {
-    const [c] = localClusters(env!);
-    for (let i = 0; i < 30; i++) {
-      if (await probe(c!, secrets, 4000)) return;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    throw new Error(`the ${FROZEN_ENV} broker does not answer after SIGCONT`);
-  };
+  const answering = () => answersAgain(env!, secrets);
   const deploy = (...extra: string[]) =>
     startCli(['deploy', id, '--env', FROZEN_ENV, '--root', root, ...extra], stateDir, root);
 
   beforeAll(async () => {
-    fs.mkdirSync(path.join(root, 'environments'), { recursive: true });
     fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
-    const local = parseYaml(fs.readFileSync(path.join(REPO_ROOT, 'environments', 'local.yaml'), 'utf8'));
-    const shared = local.clusters.shared;
-    const doc = {
-      ...local,
+    writeThrowawayEnvironment(root, {
       name: FROZEN_ENV,
-      sharedCluster: FROZEN_CLUSTER,
-      clusters: {
-        [FROZEN_CLUSTER]: {
-          ...shared,
-          bootstrapServers: brokers,
-          local: {
-            ...shared.local,
-            clientPort: FROZEN_CLIENT_PORT,
-            controllerPort: FROZEN_CONTROLLER_PORT,
-            heapMb: 384,
-          },
-        },
-      },
-    };
-    fs.writeFileSync(path.join(root, 'environments', `${FROZEN_ENV}.yaml`), stringifyYaml(doc));
+      clientPort: FROZEN_CLIENT_PORT,
+      controllerPort: FROZEN_CONTROLLER_PORT,
+      cluster: FROZEN_CLUSTER,
+    });
     fs.writeFileSync(path.join(root, 'tenants', `${id}.yaml`), tenantYaml(id, ['events']));
     // In this process too: `up` keeps the cluster and its secrets under the temp .local; synth writes the state path.
     process.env.KAFKA_TENANCY_LOCAL_DIR = localDir;

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
 import { deploy } from '../../src/deploy/deploy';
 import { readyToolchain } from '../../src/deploy/terraform';
 import { kafkaClient, loginAnswer } from '../../src/kafka/client';
@@ -27,7 +27,7 @@ import { secretSourceFor } from '../../src/secrets';
 import { synthesize } from '../../src/stacks/synth';
 import { runVerification } from '../../src/verify';
 import { javaHashMapOrder } from '../support/java-hashmap';
-import type { LocalPlatform } from './support';
+import { type LocalPlatform, savedLocalDirs, writeThrowawayEnvironment } from './support';
 import { ConfigCommand } from './verify-support';
 
 jest.setTimeout(600_000);
@@ -42,7 +42,7 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
 describe('SCRAM logins survive a broker restart after a credential was deleted (Kafka ScramDelta bug)', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-scram-'));
   const root = path.join(work, 'project');
-  const saved = { local: process.env.KAFKA_TENANCY_LOCAL_DIR, state: process.env.KAFKA_TENANCY_STATE_DIR };
+  const saved = savedLocalDirs();
   let env: Environment;
   let platform: LocalPlatform;
   const brokers = [`127.0.0.1:${CLIENT_PORT}`];
@@ -70,22 +70,8 @@ describe('SCRAM logins survive a broker restart after a credential was deleted (
 
   beforeAll(() => {
     // The project: the local environment reduced to one throwaway cluster, and a tenants folder of our own.
-    fs.mkdirSync(path.join(root, 'environments'), { recursive: true });
     fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
-    const local = parseYaml(fs.readFileSync(path.join(REPO_ROOT, 'environments', 'local.yaml'), 'utf8'));
-    const shared = local.clusters.shared;
-    const doc = {
-      ...local,
-      name: ENV,
-      clusters: {
-        shared: {
-          ...shared,
-          bootstrapServers: brokers,
-          local: { ...shared.local, clientPort: CLIENT_PORT, controllerPort: CONTROLLER_PORT, heapMb: 384 },
-        },
-      },
-    };
-    fs.writeFileSync(path.join(root, 'environments', `${ENV}.yaml`), stringifyYaml(doc));
+    writeThrowawayEnvironment(root, { name: ENV, clientPort: CLIENT_PORT, controllerPort: CONTROLLER_PORT });
     process.env.KAFKA_TENANCY_LOCAL_DIR = path.join(work, '.local');
     process.env.KAFKA_TENANCY_STATE_DIR = path.join(work, 'state');
     env = loadEnvironment(ENV, root);
@@ -101,13 +87,7 @@ describe('SCRAM logins survive a broker restart after a credential was deleted (
 
   afterAll(async () => {
     if (env) await down(env);
-    for (const [key, value] of [
-      ['KAFKA_TENANCY_LOCAL_DIR', saved.local],
-      ['KAFKA_TENANCY_STATE_DIR', saved.state],
-    ] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    saved.restore();
     fs.rmSync(work, { recursive: true, force: true });
   });
 

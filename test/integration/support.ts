@@ -1,4 +1,7 @@
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadEnvironment, Environment } from '../../src/model/environment';
 import { adminCredentials, localClusters, probe } from '../../src/local/cluster';
 import { secretSourceFor, SecretSource } from '../../src/secrets';
@@ -44,4 +47,62 @@ export function suffix(): string {
     .randomBytes(4)
     .toString('hex')
     .replace(/^[0-9]/, 'x');
+}
+
+/**
+ * Writes `<root>/environments/<name>.yaml`: the local environment reduced to one single-broker cluster on the given
+ * loopback ports (for tests that restart, freeze or break a cluster of their own). Returns its bootstrap servers.
+ */
+export function writeThrowawayEnvironment(
+  root: string,
+  opts: { name: string; clientPort: number; controllerPort: number; cluster?: string },
+): string[] {
+  const repoRoot = path.join(__dirname, '..', '..');
+  const local = parseYaml(fs.readFileSync(path.join(repoRoot, 'environments', 'local.yaml'), 'utf8')) as {
+    clusters: { shared: { local: Record<string, unknown> } & Record<string, unknown> };
+  } & Record<string, unknown>;
+  const shared = local.clusters.shared;
+  const brokers = [`127.0.0.1:${opts.clientPort}`];
+  const cluster = opts.cluster ?? 'shared';
+  const doc = {
+    ...local,
+    name: opts.name,
+    sharedCluster: cluster,
+    clusters: {
+      [cluster]: {
+        ...shared,
+        bootstrapServers: brokers,
+        local: { ...shared.local, clientPort: opts.clientPort, controllerPort: opts.controllerPort, heapMb: 384 },
+      },
+    },
+  };
+  fs.mkdirSync(path.join(root, 'environments'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'environments', `${opts.name}.yaml`), stringifyYaml(doc));
+  return brokers;
+}
+
+/** After a SIGCONT: the environment's (single) broker answers its admin again (bounded: 30 tries). */
+export async function answersAgain(env: Environment, secrets: SecretSource): Promise<void> {
+  const [c] = localClusters(env);
+  for (let i = 0; i < 30; i++) {
+    if (await probe(c!, secrets, 4000)) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`the ${env.name} broker does not answer after SIGCONT`);
+}
+
+/** The local-folder variables a throwaway-cluster test points elsewhere; `restore()` puts them back. */
+export function savedLocalDirs(): { restore: () => void } {
+  const saved = { local: process.env.KAFKA_TENANCY_LOCAL_DIR, state: process.env.KAFKA_TENANCY_STATE_DIR };
+  return {
+    restore: () => {
+      for (const [key, value] of [
+        ['KAFKA_TENANCY_LOCAL_DIR', saved.local],
+        ['KAFKA_TENANCY_STATE_DIR', saved.state],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    },
+  };
 }

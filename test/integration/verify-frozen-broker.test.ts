@@ -12,16 +12,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
 import { deploy } from '../../src/deploy/deploy';
 import { readyToolchain } from '../../src/deploy/terraform';
-import { down, localClusters, probe, reset, status, up } from '../../src/local/cluster';
+import { down, reset, status, up } from '../../src/local/cluster';
 import { loadModel } from '../../src/model';
 import { loadEnvironment, type Environment } from '../../src/model/environment';
 import type { Model } from '../../src/model/types';
 import { type SecretSource, secretSourceFor } from '../../src/secrets';
 import { synthesize } from '../../src/stacks/synth';
 import { type VerificationReport, type VerifyOptions, headline, resultRows, runVerification } from '../../src/verify';
+import { answersAgain, savedLocalDirs, writeThrowawayEnvironment } from './support';
 
 jest.setTimeout(900_000);
 
@@ -32,13 +33,10 @@ const ENV = 'frozentest';
 const CLUSTER = 'shared';
 const REACHABLE = `conformance.reachable:${CLUSTER}`;
 
-const REPO_ROOT = path.join(__dirname, '..', '..');
-
 describe('verify with a frozen broker', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-frozen-'));
   const root = path.join(work, 'project');
-  const saved = { local: process.env.KAFKA_TENANCY_LOCAL_DIR, state: process.env.KAFKA_TENANCY_STATE_DIR };
-  const brokers = [`127.0.0.1:${CLIENT_PORT}`];
+  const saved = savedLocalDirs();
   let env: Environment | undefined;
   let secrets: SecretSource;
   let model: Model;
@@ -83,15 +81,7 @@ describe('verify with a frozen broker', () => {
     frozen = undefined;
   };
 
-  /** After a thaw: the broker answers the admin again (bounded: 30 tries). */
-  const answering = async () => {
-    const [c] = localClusters(env!);
-    for (let i = 0; i < 30; i++) {
-      if (await probe(c!, secrets, 4000)) return;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    throw new Error(`the ${ENV} broker does not answer after SIGCONT`);
-  };
+  const answering = () => answersAgain(env!, secrets);
 
   const verify = async (label: string, opts: Partial<VerifyOptions> = {}): Promise<VerificationReport> => {
     const t0 = Date.now();
@@ -128,22 +118,13 @@ describe('verify with a frozen broker', () => {
   };
 
   beforeAll(async () => {
-    fs.mkdirSync(path.join(root, 'environments'), { recursive: true });
     fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
-    const local = parseYaml(fs.readFileSync(path.join(REPO_ROOT, 'environments', 'local.yaml'), 'utf8'));
-    const shared = local.clusters.shared;
-    const doc = {
-      ...local,
+    writeThrowawayEnvironment(root, {
       name: ENV,
-      clusters: {
-        shared: {
-          ...shared,
-          bootstrapServers: brokers,
-          local: { ...shared.local, clientPort: CLIENT_PORT, controllerPort: CONTROLLER_PORT, heapMb: 384 },
-        },
-      },
-    };
-    fs.writeFileSync(path.join(root, 'environments', `${ENV}.yaml`), stringifyYaml(doc));
+      clientPort: CLIENT_PORT,
+      controllerPort: CONTROLLER_PORT,
+      cluster: CLUSTER,
+    });
     process.env.KAFKA_TENANCY_LOCAL_DIR = path.join(work, '.local');
     process.env.KAFKA_TENANCY_STATE_DIR = path.join(work, 'state');
     env = loadEnvironment(ENV, root);
@@ -161,13 +142,7 @@ describe('verify with a frozen broker', () => {
   afterAll(async () => {
     thaw();
     if (env) await down(env);
-    for (const [key, value] of [
-      ['KAFKA_TENANCY_LOCAL_DIR', saved.local],
-      ['KAFKA_TENANCY_STATE_DIR', saved.state],
-    ] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    saved.restore();
     fs.rmSync(work, { recursive: true, force: true });
   });
 
