@@ -16,7 +16,7 @@ import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatter
 import { readLocalState } from '../../src/pipeline/state';
 import { deployedTopics } from '../../src/pipeline/terraform-json';
 import { seededRandom } from '../../src/verify/pairs';
-import { LocalPlatform, requireLocalPlatform, suffix } from './support';
+import { ensurePlatformDeployed, LocalPlatform, requireLocalPlatform, suffix } from './support';
 
 jest.setTimeout(900_000);
 
@@ -132,6 +132,7 @@ describe('deploy converges after being killed mid-apply (real cluster, real terr
 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
+    await ensurePlatformDeployed(platform); // verify checks the tenant against the shared topics
     expect(fs.existsSync(CLI)).toBe(true);
     process.env.KAFKA_TENANCY_STATE_DIR = stateDir;
     fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });

@@ -17,7 +17,7 @@ import { deploy } from '../../src/deploy/deploy';
 import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
 import { loadModel } from '../../src/model';
 import { synthesize } from '../../src/stacks/synth';
-import { LocalPlatform, requireLocalPlatform, suffix } from './support';
+import { ensurePlatformDeployed, LocalPlatform, requireLocalPlatform, suffix } from './support';
 
 jest.setTimeout(600_000);
 
@@ -168,6 +168,7 @@ describe('cdktf deploy of one tenant stack with the variables of kafka-tenancy t
 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
+    await ensurePlatformDeployed(platform); // verify checks the tenant against the shared topics
     expect(fs.existsSync(CLI)).toBe(true); // npm test builds before the tests run
     process.env.KAFKA_TENANCY_STATE_DIR = stateDir; // for the children too: synth writes the state path
     fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });

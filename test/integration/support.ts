@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadEnvironment, Environment } from '../../src/model/environment';
@@ -8,6 +9,10 @@ import { secretSourceFor, SecretSource } from '../../src/secrets';
 import { kafkaClient } from '../../src/kafka/client';
 import { readyToolchain } from '../../src/deploy/terraform';
 import type { TerraformCli } from '../../src/local/toolchain';
+import { deploy } from '../../src/deploy/deploy';
+import { loadModel } from '../../src/model';
+import { PLATFORM_STACK } from '../../src/stacks/app';
+import { synthesize } from '../../src/stacks/synth';
 
 export interface LocalPlatform {
   readonly env: Environment;
@@ -105,4 +110,21 @@ export function savedLocalDirs(): { restore: () => void } {
       }
     },
   };
+}
+
+/**
+ * The main checkout's platform stack (shared topics, platform consumers) deployed, with the main state folder:
+ * tests of a temp project verify their tenant against the shared topics, and on a fresh machine nothing else may
+ * have deployed them yet. Idempotent (no changes when deployed). Call it before pointing
+ * KAFKA_TENANCY_STATE_DIR elsewhere.
+ */
+export async function ensurePlatformDeployed(platform: LocalPlatform): Promise<void> {
+  const model = loadModel({ env: 'local' });
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-platform-'));
+  try {
+    synthesize(model, out);
+    await deploy({ model, outdir: out, stacks: [PLATFORM_STACK], cli: platform.cli, secrets: platform.secrets });
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 }
