@@ -262,9 +262,25 @@ export type TopicSpec = TenantSpec['topics'][number];
 export type ApplicationSpec = TenantSpec['applications'][number];
 export type TopicConfigSpec = z.infer<typeof TopicConfigSchema>;
 
-/** JSON Schema of a tenant file (input side: fields with defaults are optional), for editors. */
+/**
+ * JSON Schema of a tenant file (input side: fields with defaults are optional), for editors. Draft 7, the newest
+ * dialect the YAML language server (VS Code, and the editors that embed it) supports; the schema uses no later
+ * keyword. Keys are sorted at every level, so the committed `tenants/tenant.schema.json` changes only when the
+ * schema does, never when zod reorders what it emits.
+ */
 export function tenantJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(TenantSchema, { io: 'input' }) as Record<string, unknown>;
+  return sortKeys(z.toJSONSchema(TenantSchema, { io: 'input', target: 'draft-7' })) as Record<string, unknown>;
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, sortKeys(o[k])]),
+  );
 }
 
 const article = (expected: string): string =>

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 
@@ -45,10 +46,32 @@ export function validateCommand(): Command {
 
 export function schemaCommand(): Command {
   return new Command('schema')
-    .description('print the JSON Schema of a tenant file (for editor completion)')
-    .addHelpText('before', 'Example:\n  kafka-tenancy schema > tenant.schema.json\n')
-    .action(() => {
-      process.stdout.write(JSON.stringify(tenantJsonSchema(), null, 2) + '\n');
+    .description(
+      'print the JSON Schema of a tenant file, or --write it to tenants/tenant.schema.json, where the first line of every tenant file points editors (completion, hover help)',
+    )
+    .addHelpText(
+      'before',
+      'Example:\n  kafka-tenancy schema --write   # tenants/tenant.schema.json; run it after every upgrade and commit it\n  kafka-tenancy schema > /tmp/tenant.schema.json\n',
+    )
+    .option('--write [file]', 'write to a file instead of stdout (default: tenants/tenant.schema.json under the root)')
+    .option('--root <dir>', 'project root holding tenants/ (default: this checkout)')
+    .action((o: { write?: string | true; root?: string }) => {
+      const text = JSON.stringify(tenantJsonSchema(), null, 2) + '\n';
+      if (o.write === undefined) {
+        process.stdout.write(text);
+        return;
+      }
+      const file = path.resolve(
+        o.write === true ? path.join(o.root ?? projectRoot(), 'tenants', 'tenant.schema.json') : o.write,
+      );
+      const shown = path.relative(process.cwd(), file) || file;
+      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) {
+        diag(`${shown} is up to date`);
+        return;
+      }
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+      diag(`wrote ${shown}`);
     });
 }
 

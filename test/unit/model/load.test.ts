@@ -17,10 +17,11 @@ describe('loadTenantFiles', () => {
     ]);
   });
 
-  it('ignores README.md, other files, dotfiles and sub-folders', () => {
+  it('ignores README.md, the editor schema, other files, dotfiles and sub-folders', () => {
     const root = makeRoot({
       'acme.yaml': tenantYaml('acme'),
       'README.md': '# tenants',
+      'tenant.schema.json': '{ "id": "nope" }',
       'notes.txt': 'id: nope',
       '.draft.yaml': 'not: a tenant',
     });

@@ -175,6 +175,23 @@ describe('tenantJsonSchema', () => {
   it('is plain JSON', () => {
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
   });
+
+  it('declares draft 7, the newest dialect the YAML language server supports', () => {
+    expect(tenantJsonSchema().$schema).toBe('http://json-schema.org/draft-07/schema#');
+  });
+
+  it('sorts keys at every level, so the committed file does not churn', () => {
+    const unsorted: string[] = [];
+    const walk = (v: unknown, at: string): void => {
+      if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`));
+      if (v === null || typeof v !== 'object') return;
+      const keys = Object.keys(v);
+      if (keys.join() !== [...keys].sort().join()) unsorted.push(at || '(root)');
+      for (const k of keys) walk((v as Record<string, unknown>)[k], `${at}.${k}`);
+    };
+    walk(schema, '');
+    expect(unsorted).toEqual([]);
+  });
 });
 
 describe('TopicConfigSchema', () => {
