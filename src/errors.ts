@@ -53,3 +53,26 @@ export class CheckFailed extends Error {
     this.name = 'CheckFailed';
   }
 }
+
+/**
+ * The command line was wrong (exit code 2): a file argument that cannot be read, an option value of the wrong
+ * form. The CLI prints `error: <message>`, one line, no stack trace.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Why a file could not be read, without the path Node appends (the caller names the file):
+ * `ENOENT: no such file or directory`, `EACCES: permission denied`.
+ */
+export function ioReason(err: unknown): string {
+  // Not `instanceof Error`: errors from another realm (a test VM, a worker) are errors too.
+  const e = err as Partial<NodeJS.ErrnoException> | null;
+  if (typeof e?.message !== 'string') return String(err);
+  const message = e.message.replace(/, [a-z]+( '.*')?$/s, '');
+  return e.code && !message.startsWith(e.code) ? `${e.code}: ${message}` : message;
+}

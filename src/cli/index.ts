@@ -1,11 +1,13 @@
 #!/usr/bin/env node
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { localCommand } from './commands/local';
 import { deployCommand, schemaCommand, synthCommand, validateCommand } from './commands/model-commands';
 import { pipelineCommands } from './commands/pipeline';
 import { tfEnvCommand } from './commands/tf-env';
 import { verifyCommand } from './commands/verify';
-import { EXIT, exitCodeFor } from './output';
+import { EXIT, exitCodeFor, setColor } from './output';
 
 export function program(): Command {
   const p = new Command('kafka-tenancy')
@@ -14,8 +16,11 @@ export function program(): Command {
       'before',
       'Example:\n  kafka-tenancy validate && kafka-tenancy synth && kafka-tenancy deploy && kafka-tenancy verify\n',
     )
+    .version(packageVersion(), '-V, --version', 'print the version of kafka-tenancy')
+    .option('--no-color', 'no colours in tables (also when NO_COLOR is set)')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .hook('preAction', (cmd) => setColor(cmd.opts<{ color: boolean }>().color));
   for (const c of [
     validateCommand(),
     schemaCommand(),
@@ -29,6 +34,18 @@ export function program(): Command {
     p.addCommand(c);
   applyExitOverride(p);
   return p;
+}
+
+/** The version in our package.json, read at run time: the nearest one named kafka-tenancy (src/ and dist/src/). */
+export function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'kafka-tenancy' && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
 }
 
 /** addCommand() does not inherit settings: make every subcommand throw instead of calling process.exit. */

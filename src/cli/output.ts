@@ -1,4 +1,4 @@
-import { CheckFailed, EnvironmentError, ValidationError } from '../errors';
+import { CheckFailed, EnvironmentError, UsageError, ValidationError } from '../errors';
 
 /** Diagnostics go to stderr; data goes to stdout. */
 export const diag = (msg: string): void => {
@@ -18,6 +18,10 @@ export function exitCodeFor(err: unknown): number {
     diag(err.message);
     return EXIT.failed;
   }
+  if (err instanceof UsageError) {
+    diag(`error: ${err.message}`);
+    return EXIT.usage;
+  }
   if (err instanceof EnvironmentError) {
     diag(`error: ${err.message}`);
     return EXIT.failed;
@@ -28,8 +32,22 @@ export function exitCodeFor(err: unknown): number {
 
 import Table from 'cli-table3';
 
-/** A table for humans; colours only when stdout is a terminal. */
+let colorOption = true;
+
+/** `--no-color` of this run (the CLI sets it before every command). */
+export function setColor(enabled: boolean): void {
+  colorOption = enabled;
+}
+
+/**
+ * Whether to colour output to `stream`: a terminal, no `--no-color`, and no `NO_COLOR` (any non-empty value,
+ * https://no-color.org). Every coloured output asks here.
+ */
+export function useColor(stream: { isTTY?: boolean } = process.stdout): boolean {
+  return colorOption && !process.env.NO_COLOR && Boolean(stream.isTTY);
+}
+
+/** A table for humans; colours (cli-table3's red head, grey border) only when `useColor()` says so. */
 export function table(head: string[]): InstanceType<typeof Table> {
-  const tty = Boolean(process.stdout.isTTY);
-  return new Table({ head, style: tty ? {} : { head: [], border: [] } });
+  return new Table({ head, style: useColor() ? {} : { head: [], border: [] } });
 }

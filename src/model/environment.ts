@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Problem, ValidationError } from '../errors';
+import { aliasBombProblem, isAliasBomb, MAX_ALIAS_COUNT, unreadableProblem } from './input-files';
 import { zodProblems } from './zod-problems';
 
 /** Isolation tiers, chosen per tenant by one field. */
@@ -52,8 +53,12 @@ const logicalName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, 'lowercase letters, digits, "." and "-", starting and ending alphanumeric');
 
+/** An environment name: also its file name (`environments/<name>.yaml`), so never a path. */
+export const ENV_NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
+export const ENV_NAME_FORM = 'lowercase letters, digits and "-", starting with a letter (e.g. local)';
+
 export const EnvironmentSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  name: z.string().regex(ENV_NAME_PATTERN),
   clusters: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), ClusterSchema),
   sharedCluster: z.string(),
   secrets: z.strictObject({ source: z.enum(['local-file', 'env']) }),
@@ -121,6 +126,16 @@ export function environmentFile(name: string, root = projectRoot()): string {
 
 /** Load and validate `environments/<name>.yaml`, with cross-field checks. Throws ValidationError. */
 export function loadEnvironment(name = 'local', root = projectRoot()): Environment {
+  if (!ENV_NAME_PATTERN.test(name)) {
+    throw new ValidationError([
+      {
+        file: 'environments',
+        path: '',
+        code: 'invalid_env_name',
+        message: `"${name}" is not an environment name: ${ENV_NAME_FORM}, read from environments/<name>.yaml`,
+      },
+    ]);
+  }
   const file = environmentFile(name, root);
   const rel = path.relative(root, file);
   if (!fs.existsSync(file)) {
@@ -128,12 +143,20 @@ export function loadEnvironment(name = 'local', root = projectRoot()): Environme
       { file: rel, path: '', code: 'missing_file', message: `environment "${name}" not found; create ${rel}` },
     ]);
   }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ValidationError([unreadableProblem(rel, e)]);
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(fs.readFileSync(file, 'utf8'));
+    raw = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     throw new ValidationError([
-      { file: rel, path: '', code: 'yaml', message: `not valid yaml: ${(e as Error).message}` },
+      isAliasBomb(e)
+        ? aliasBombProblem(rel)
+        : { file: rel, path: '', code: 'yaml', message: `not valid yaml: ${(e as Error).message}` },
     ]);
   }
   const parsed = EnvironmentSchema.safeParse(raw);

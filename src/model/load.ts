@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import type { Problem } from '../errors';
+import { ioReason, type Problem } from '../errors';
+import { aliasBombProblem, isAliasBomb, MAX_ALIAS_COUNT, unreadableProblem } from './input-files';
 import { parseTenant, type TenantSpec } from './tenant-schema';
 
 /** A tenant file that decoded successfully. */
@@ -21,8 +22,9 @@ const TENANT_FILE = /\.ya?ml$/;
 
 /**
  * Read every `*.yaml` / `*.yml` file directly in `dir` (other files, sub-folders and dotfiles are ignored) and
- * decode each one. Never throws for a bad file: every problem of every file is collected, so one run reports
- * them all.
+ * decode each one. A symlink is followed when it points to a regular file inside the project root or the tenants
+ * folder, and refused with a problem otherwise. Never throws for a bad file: every problem of every file is
+ * collected, so one run reports them all.
  */
 export function loadTenantFiles(dir: string, root: string): LoadResult {
   // Relative to the project (`tenants/acme.yaml`); absolute for folders outside it, where `../../` helps nobody.
@@ -44,16 +46,28 @@ export function loadTenantFiles(dir: string, root: string): LoadResult {
       ],
     };
   }
-  const names = fs
+  const entries = fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && TENANT_FILE.test(e.name) && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && TENANT_FILE.test(e.name) && !e.name.startsWith('.'))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const tenants: ParsedTenant[] = [];
   const problems: Problem[] = [];
-  for (const name of names) {
+  for (const entry of entries) {
+    const name = entry.name;
     const file = rel(path.join(dir, name));
-    const raw = readYaml(file, fs.readFileSync(path.join(dir, name), 'utf8'));
+    const refused = entry.isSymbolicLink() ? refuseSymlink(path.join(dir, name), [root, dir]) : undefined;
+    if (refused) {
+      problems.push({ file, path: '', code: 'symlink', message: refused });
+      continue;
+    }
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, name), 'utf8');
+    } catch (err) {
+      problems.push(unreadableProblem(file, err));
+      continue;
+    }
+    const raw = readYaml(file, text);
     if ('problems' in raw) {
       problems.push(...raw.problems);
       continue;
@@ -75,17 +89,68 @@ export function loadTenantFiles(dir: string, root: string): LoadResult {
   return { tenants, problems };
 }
 
+/**
+ * Why the symlink `link` cannot be a tenant file, or undefined when it points to a regular file inside one of
+ * `allowed` (folders). Judged on real paths, so a chain of links or a `..` cannot leave them.
+ */
+function refuseSymlink(link: string, allowed: readonly string[]): string | undefined {
+  const shown = fs.readlinkSync(link);
+  let target: string;
+  try {
+    target = fs.realpathSync(link);
+  } catch (err) {
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${ioReason(err)})`;
+    return `symlink to ${shown}, which ${reason}; point it at a tenant file in this project or replace it with the file`;
+  }
+  const inside = allowed.some((dir) => {
+    const r = path.relative(realpathOr(dir), target);
+    return r !== '' && r !== '..' && !r.startsWith('..' + path.sep) && !path.isAbsolute(r);
+  });
+  if (!inside) {
+    return `symlink to ${shown}, which is outside the project root; tenant files must live in the project (copy the file in instead)`;
+  }
+  if (!fs.statSync(target).isFile()) {
+    return `symlink to ${shown}, which is not a regular file; point it at a tenant file or remove it`;
+  }
+  return undefined;
+}
+
+function realpathOr(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
 function readYaml(file: string, text: string): { value: unknown } | { problems: Problem[] } {
   // prettyErrors: false keeps messages on one line (no code frame); the position comes from the line counter.
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  if (doc.errors.length === 0) return { value: doc.toJS() as unknown };
+  if (doc.errors.length === 0) {
+    try {
+      return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
+    } catch (err) {
+      // yaml throws (a ReferenceError) while resolving aliases: too many of them, or one it cannot resolve.
+      const message = typeof (err as Error | null)?.message === 'string' ? (err as Error).message : String(err);
+      return {
+        problems: [
+          isAliasBomb(err)
+            ? aliasBombProblem(file)
+            : { file, path: '', code: 'yaml', message: `not valid yaml: ${lowerFirst(message)}; fix the syntax` },
+        ],
+      };
+    }
+  }
   return {
     problems: doc.errors.map((e) => {
       const pos = lineCounter.linePos(e.pos[0]);
       const where = ` at line ${pos.line}, column ${pos.col}`;
-      const what = e.message.charAt(0).toLowerCase() + e.message.slice(1);
+      const what = lowerFirst(e.message);
       return { file, path: '', code: 'yaml', message: `not valid yaml${where}: ${what}; fix the syntax` };
     }),
   };
 }
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

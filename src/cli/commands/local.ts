@@ -5,6 +5,7 @@ import { down, reset, status, up } from '../../local/cluster';
 import { ensureKafkaLibs } from '../../local/kafka-runtime';
 import { ensureCliConfig, ensureProvider, ensureTerraformCli } from '../../local/toolchain';
 import { diag, table } from '../output';
+import { envOption } from './project-options';
 
 export function localCommand(): Command {
   const cmd = new Command('local').description('run the local Kafka platform: two KRaft clusters on 127.0.0.1');
@@ -31,7 +32,7 @@ export function localCommand(): Command {
   cmd
     .command('up')
     .description('start the local clusters (idempotent) and wait until an authenticated admin request succeeds')
-    .option('--env <name>', 'environment', 'local')
+    .addOption(envOption('environment (environments/<name>.yaml)', false))
     .action(async (o: { env: string }) => {
       const env = loadEnvironment(o.env);
       const t0 = Date.now();
@@ -43,7 +44,7 @@ export function localCommand(): Command {
   cmd
     .command('down')
     .description('stop the brokers that `up` started (by pid file); nothing else is touched')
-    .option('--env <name>', 'environment', 'local')
+    .addOption(envOption('environment (environments/<name>.yaml)', false))
     .action(async (o: { env: string }) => {
       await down(loadEnvironment(o.env), diag);
     });
@@ -51,7 +52,7 @@ export function localCommand(): Command {
   cmd
     .command('status')
     .description('what runs where')
-    .option('--env <name>', 'environment', 'local')
+    .addOption(envOption('environment (environments/<name>.yaml)', false))
     .option('--json', 'machine-readable output')
     .action(async (o: { env: string; json?: boolean }) => {
       const st = await status(loadEnvironment(o.env));
@@ -62,7 +63,7 @@ export function localCommand(): Command {
   cmd
     .command('reset')
     .description('stop and wipe the local clusters and their terraform state (dev secrets are kept)')
-    .option('--env <name>', 'environment', 'local')
+    .addOption(envOption('environment (environments/<name>.yaml)', false))
     .action(async (o: { env: string }) => {
       await reset(loadEnvironment(o.env), diag);
     });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 
 import { projectRoot, tenantJsonSchema } from '../../model';
 import type { Model } from '../../model/types';
@@ -17,6 +17,11 @@ import { lockedRun, withRunOptions, type RunOptions } from './run-options';
 
 export function defaultOutdir(): string {
   return path.join(projectRoot(), 'cdktf.out');
+}
+
+/** `--out <dir>`, by default cdktf.out of this checkout; --help says so instead of printing a machine path. */
+export function outdirOption(description: string): Option {
+  return new Option('--out <dir>', description).default(defaultOutdir(), 'cdktf.out in this checkout');
 }
 
 export function validateCommand(): Command {
@@ -82,7 +87,7 @@ export function synthCommand(): Command {
         'validate, then synthesize one stack per tenant plus the platform stack (no Kafka or Terraform needed)',
       )
       .addHelpText('before', 'Example:\n  kafka-tenancy synth --out cdktf.out\n')
-      .option('--out <dir>', 'output folder', defaultOutdir()),
+      .addOption(outdirOption('output folder')),
   ).action((o: ProjectOptions & { out: string }) => {
     const model = projectModel(o);
     const res = synthesize(model, path.resolve(o.out));

@@ -1,8 +1,8 @@
 /** The pull-request workflow commands, registered by the CLI in one line. */
-import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { EnvironmentError } from '../../errors';
 import { EnvSecrets } from '../../secrets';
+import { readArgFile } from '../files';
 import { affectedCommand } from './affected';
 import { decommissionCommand } from './decommission';
 import { planCommand } from './plan';
@@ -51,7 +51,7 @@ export function secretsCommand(): Command {
       .option('--only <prefix>', 'only secrets whose name starts with this, e.g. admin/'),
   );
   cmd.commands[0].action((file: string | undefined, o: { only?: string }) => {
-    const text = fs.readFileSync(file ?? 0, 'utf8');
+    const text = readArgFile(file ?? 0);
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { CheckFailed, ValidationError } from '../../errors';
+import { CheckFailed, UsageError, ValidationError } from '../../errors';
 import { beforesFromBase, changeProblems } from '../../pipeline/preflight';
 import {
   CHANGE_SYMBOL,
@@ -14,6 +13,7 @@ import {
   type StackPlan,
 } from '../../pipeline/plan-review';
 import { redactPlan, type TfPlan } from '../../pipeline/terraform-json';
+import { readArgJson, writeArgFile } from '../files';
 import { diag, table } from '../output';
 import { baseModel, projectModel, withProjectOptions, type ProjectOptions } from './project-options';
 
@@ -46,15 +46,12 @@ export function planReviewCommand(): Command {
         'git ref of the base revision: also runs the change rules of validate --base (removed topics, partition decreases, cluster moves)',
       ),
   ).action((files: string[], o: PlanReviewCliOptions) => {
+    // Redact again: a plan JSON straight from `terraform show -json` holds the passwords.
+    const plans: StackPlan[] = files.map((f) => ({ stack: stackOfPlanFile(f), plan: redactPlan(readPlan(f)) }));
     const model = projectModel(o);
     const base = o.base ? baseModel(o, o.base) : undefined;
-    // Redact again: a plan JSON straight from `terraform show -json` holds the passwords.
-    const plans: StackPlan[] = files.map((f) => ({
-      stack: stackOfPlanFile(f),
-      plan: redactPlan(JSON.parse(fs.readFileSync(f, 'utf8')) as TfPlan),
-    }));
     const review = reviewPlans(plans, reviewContext(model, base));
-    if (o.markdown) fs.writeFileSync(o.markdown, renderMarkdown(review));
+    if (o.markdown) writeArgFile(o.markdown, renderMarkdown(review));
     process.stdout.write(o.json ? JSON.stringify(reviewJson(review), null, 2) + '\n' : renderText(review));
     diag(`reviewed ${plans.length} plan(s): ${summaryLine(review)}${o.markdown ? `; markdown in ${o.markdown}` : ''}`);
     // The change rules every command shares (validate --base, plan, deploy): same codes, same messages.
@@ -67,6 +64,16 @@ export function planReviewCommand(): Command {
       );
     }
   });
+}
+
+/** A plan file as `terraform show -json` writes it; anything else is a usage error naming the file. */
+export function readPlan(file: string): TfPlan {
+  const what = 'a plan JSON (terraform show -json <stack>.tfplan)';
+  const json = readArgJson(file, what);
+  if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    throw new UsageError(`${file} is not ${what}: expected a JSON object`);
+  }
+  return json as TfPlan;
 }
 
 function renderText(review: PlanReview): string {

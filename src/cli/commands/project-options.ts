@@ -2,9 +2,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ValidationError } from '../../errors';
 import { loadModel, projectRoot } from '../../model';
+import { ENV_NAME_FORM, ENV_NAME_PATTERN } from '../../model/environment';
 import type { Model } from '../../model/types';
 import { GitRepo } from '../../pipeline/git';
 import { diag } from '../output';
@@ -22,15 +23,30 @@ export function tenantsDirOf(o: ProjectOptions): string {
   return path.relative(path.resolve(o.root), path.resolve(o.tenantsDir)).split(path.sep).join('/') || '.';
 }
 
+/** `--env <name>`: a name, never a path (`--env ../x` is a usage error, exit 2). */
+export function parseEnvName(value: string): string {
+  if (!ENV_NAME_PATTERN.test(value)) {
+    throw new InvalidArgumentError(`an environment is a name, not a path: ${ENV_NAME_FORM}`);
+  }
+  return value;
+}
+
+/** `--env <name>`; with `fromVariable`, KAFKA_TENANCY_ENV when the option is not given (checked the same way). */
+export function envOption(description: string, fromVariable: boolean): Option {
+  const o = new Option('--env <name>', description).argParser(parseEnvName).default('local');
+  return fromVariable ? o.env('KAFKA_TENANCY_ENV') : o;
+}
+
 /** `--env`, `--tenants-dir` and `--root` (tenant and environment files are read from the root). */
 export function withProjectOptions(cmd: Command): Command {
   return cmd
-    .option('--env <name>', 'environment (environments/<name>.yaml)', process.env.KAFKA_TENANCY_ENV ?? 'local')
+    .addOption(envOption('environment (environments/<name>.yaml)', true))
     .option('--tenants-dir <dir>', 'folder of tenant files (default: tenants/ under the root)')
-    .option(
-      '--root <dir>',
-      "project root holding environments/ and the tenants folder (state and secrets stay under this checkout's .local unless KAFKA_TENANCY_STATE_DIR / KAFKA_TENANCY_LOCAL_DIR say otherwise)",
-      projectRoot(),
+    .addOption(
+      new Option(
+        '--root <dir>',
+        "project root holding environments/ and the tenants folder (state and secrets stay under this checkout's .local unless KAFKA_TENANCY_STATE_DIR / KAFKA_TENANCY_LOCAL_DIR say otherwise)",
+      ).default(projectRoot(), 'this checkout'),
     );
 }
 

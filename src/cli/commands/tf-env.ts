@@ -15,7 +15,7 @@ import { loadEnvironment } from '../../model';
 import { secretSourceFor, type SecretSource } from '../../secrets';
 import { deployOrder } from '../../stacks/app';
 import { diag } from '../output';
-import { defaultOutdir } from './model-commands';
+import { outdirOption } from './model-commands';
 import { withProjectOptions, type ProjectOptions } from './project-options';
 
 /** First line of the printed exports: whoever captures the output sees what it holds. */
@@ -174,7 +174,7 @@ export function tfEnvCommand(): Command {
         (v: string, prev: string[]) => [...prev, v],
         [] as string[],
       )
-      .option('--out <dir>', 'synth output folder', defaultOutdir())
+      .addOption(outdirOption('synth output folder'))
       .option(
         '--var-file <path>',
         'write the variables to this *.tfvars.json (mode 0600) instead of printing them; refused inside a git work tree unless git-ignored',

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { CheckFailed } from '../../errors';
@@ -16,6 +14,7 @@ import {
   runVerification,
   tenantRows,
 } from '../../verify';
+import { writeArgFile } from '../files';
 import { diag, table } from '../output';
 import { projectModel, withProjectOptions, type ProjectOptions } from './project-options';
 
@@ -92,8 +91,7 @@ function progressReporter(): { onProgress: (e: ProgressEvent) => void; stop: () 
 }
 
 function writeFile(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, content);
+  writeArgFile(file, content);
   diag(`wrote ${file}`);
 }
 
