@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/index';
+import { runCli } from '../../support/cli';
 import { setColor, table, useColor } from '../../../src/cli/output';
 import { projectRoot } from '../../../src/model/environment';
 import { HEADER, makeRoot } from '../model/helpers';
@@ -12,23 +12,7 @@ const PKG = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.js
 const PLANS = path.join(__dirname, '../../fixtures/plans');
 const ENV_FORM = 'an environment is a name, not a path: lowercase letters, digits and "-", starting with a letter';
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  try {
-    const code = await main(['node', 'kafka-tenancy', ...argv]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = (...argv: string[]) => runCli(...argv);
 
 /** Temporarily set (or, with undefined, unset) an environment variable. */
 async function withVariable<T>(name: string, value: string | undefined, fn: () => Promise<T> | T): Promise<T> {

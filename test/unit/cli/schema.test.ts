@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/index';
+import { runCli } from '../../support/cli';
 import { tenantJsonSchema } from '../../../src/model/tenant-schema';
 
 describe('kafka-tenancy schema', () => {
@@ -9,23 +9,7 @@ describe('kafka-tenancy schema', () => {
   const expected = JSON.stringify(tenantJsonSchema(), null, 2) + '\n';
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  const run = async (...argv: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const out = jest
-      .spyOn(process.stdout, 'write')
-      .mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-    const err = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-    try {
-      const code = await main(['node', 'kafka-tenancy', 'schema', ...argv]);
-      return { code, stdout, stderr };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-  };
+  const run = (...argv: string[]) => runCli('schema', ...argv);
 
   it('prints the schema to stdout without --write', async () => {
     expect(await run()).toEqual({ code: 0, stdout: expected, stderr: '' });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/index';
+import { runCli } from '../../support/cli';
 import {
   exportLines,
   refuseUnignoredPath,
@@ -31,23 +31,7 @@ describe('kafka-tenancy tf-env', () => {
   const localDir = path.join(work, 'local');
   const previous = process.env.KAFKA_TENANCY_LOCAL_DIR;
 
-  const run = async (...argv: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const out = jest
-      .spyOn(process.stdout, 'write')
-      .mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-    const err = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-    try {
-      const code = await main(['node', 'kafka-tenancy', 'tf-env', '--env', 'local', '--out', outdir, ...argv]);
-      return { code, stdout, stderr };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-  };
+  const run = (...argv: string[]) => runCli('tf-env', '--env', 'local', '--out', outdir, ...argv);
   /** What a shell has after `eval "$(kafka-tenancy tf-env …)"`. */
   const evaluated = (script: string): Record<string, string> => {
     const dump = `"${process.execPath}" -e 'const e = {}; for (const k in process.env) if (k.startsWith("TF_VAR_")) e[k] = process.env[k]; process.stdout.write(JSON.stringify(e))'`;
