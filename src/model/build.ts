@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { ValidationError } from '../errors';
-import { tenantAcls, platformConsumerAcls } from './acl';
+import { tenantAcls, platformConsumerAcls } from '../acl';
 import { type Environment, type TierDefaults, loadEnvironment, projectRoot } from './environment';
 import { type ParsedTenant, loadTenantFiles } from './load';
 import {
@@ -19,7 +19,7 @@ import {
   transactionalId,
   transactionalIdPrefix,
   username,
-} from './naming';
+} from '../naming';
 import type { ApplicationSpec, TenantSpec, TopicSpec } from './tenant-schema';
 import type {
   DedicatedPartitions,

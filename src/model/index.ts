@@ -1,10 +1,9 @@
 /** The tenant model: tenant files + environment → a resolved, plain typed model. No cdktf in here. */
 export * from './types';
-export * from './naming';
+export * from '../naming';
 export * from './tenant-schema';
 export * from './load';
 export * from './validate';
-export * from './acl';
 export * from './build';
 export { loadEnvironment, projectRoot, TIERS } from './environment';
 export type { Environment, Tier, ClusterConfig, TierDefaults, QuotaConfig } from './environment';

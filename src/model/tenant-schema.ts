@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { Problem } from '../errors';
 import { TIERS } from './environment';
-import { APP_NAME_PATTERN, TENANT_ID_PATTERN } from './naming';
+import { APP_NAME_PATTERN, TENANT_ID_PATTERN } from '../naming';
 import { formatPath } from './zod-problems';
 
 export const CLASSIFICATIONS = ['public', 'internal', 'pii', 'regulated'] as const;

@@ -8,35 +8,8 @@ import type { Environment, Tier } from './environment';
 export type Classification = 'public' | 'internal' | 'pii' | 'regulated';
 export type LifecycleState = 'active' | 'decommissioning';
 
-export type AclResourceType = 'Topic' | 'Group' | 'TransactionalId' | 'Cluster';
-export type AclPatternType = 'Literal' | 'Prefixed';
-export type AclOperation =
-  | 'Read'
-  | 'Write'
-  | 'Describe'
-  | 'Create'
-  | 'Delete'
-  | 'Alter'
-  | 'DescribeConfigs'
-  | 'AlterConfigs'
-  | 'IdempotentWrite'
-  | 'All';
-
-/** One ALLOW binding. Tenants never get DENY bindings, wildcard principals or cluster grants. */
-export interface AclBinding {
-  /** `User:<username>` */
-  readonly principal: string;
-  readonly host: '*';
-  readonly resourceType: AclResourceType;
-  readonly patternType: AclPatternType;
-  readonly resourceName: string;
-  readonly operation: AclOperation;
-  readonly permission: 'Allow';
-  /** Why this binding exists, in words a reviewer understands. */
-  readonly reason: string;
-  /** Stable construct id built from the binding's own fields (never list positions). */
-  readonly id: string;
-}
+export type { AclBinding, AclOperation, AclPatternType, AclResourceType } from '../acl/types';
+import type { AclBinding } from '../acl/types';
 
 export interface QuotaModel {
   readonly producerByteRate: number;

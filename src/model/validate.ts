@@ -22,7 +22,7 @@ import {
   sharedTopicName,
   topicName,
   transactionalId,
-} from './naming';
+} from '../naming';
 import type { ApplicationSpec, TenantSpec } from './tenant-schema';
 
 export interface RuleContext {

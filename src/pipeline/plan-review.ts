@@ -12,7 +12,7 @@
  * - widened access (new principal, wildcard, broader pattern, new operation);
  * - retention decreases (old data is deleted at the next log cleanup), credential rotation, tier changes.
  */
-import { aclViolations } from '../model/acl';
+import { type Acl, WIDENING_RULES, aclKey, aclPolicyFindings, covers, describeAcl, fromProviderValues } from '../acl';
 import type { Model, RetiredTopicModel, TopicModel } from '../model/types';
 import { SENSITIVE, type TfAction, type TfPlan, type TfResourceChange } from './terraform-json';
 import { REVOKED_CREDENTIAL_VERSION } from '../model/terraform-names';
@@ -225,57 +225,8 @@ export function formatRate(bytes: number | undefined): string {
 
 const userOf = (principal: string) => principal.replace(/^User:/, '');
 
-interface Acl {
-  readonly principal: string;
-  readonly host: string;
-  readonly operation: string;
-  readonly permission: string;
-  readonly resourceType: string;
-  readonly resourceName: string;
-  readonly patternType: string;
-}
-
 function aclOf(v: Values | null): Acl | undefined {
-  if (!v) return undefined;
-  return {
-    principal: str(v.acl_principal),
-    host: str(v.acl_host) || '*',
-    operation: str(v.acl_operation),
-    permission: str(v.acl_permission_type) || 'Allow',
-    resourceType: str(v.resource_type),
-    resourceName: str(v.resource_name),
-    patternType: str(v.resource_pattern_type_filter) || 'Literal',
-  };
-}
-
-const aclKey = (a: Acl) =>
-  [a.principal, a.host, a.operation, a.permission, a.resourceType, a.patternType, a.resourceName].join('|');
-
-const RESOURCE_WORDS: Record<string, [string, string]> = {
-  Topic: ['topic', 'topics'],
-  Group: ['group', 'groups'],
-  TransactionalID: ['transactional id', 'transactional ids'],
-  Cluster: ['cluster', 'cluster'],
-};
-
-/** `Write on topics prefixed "acme."`, `Read on topic "acme.orders"`. */
-export function describeAcl(a: Acl): string {
-  const [one, many] = RESOURCE_WORDS[a.resourceType] ?? [a.resourceType, a.resourceType];
-  const deny = a.permission === 'Deny' ? 'DENY ' : '';
-  const host = a.host && a.host !== '*' ? ` from ${a.host}` : '';
-  if (a.patternType === 'Prefixed') return `${deny}${a.operation} on ${many} prefixed \`${a.resourceName}\`${host}`;
-  if (a.resourceName === '*') return `${deny}${a.operation} on every ${one}${host}`;
-  return `${deny}${a.operation} on ${one} \`${a.resourceName}\`${host}`;
-}
-
-/** Does grant `a` cover everything grant `b` covers (same principal, type, operation, permission, host)? */
-function covers(a: Acl, b: Acl): boolean {
-  if (a.principal !== b.principal || a.resourceType !== b.resourceType) return false;
-  if (a.operation !== b.operation && a.operation !== 'All') return false;
-  if (a.permission !== b.permission || (a.host !== '*' && a.host !== b.host)) return false;
-  if (a.patternType === 'Literal' && a.resourceName === '*') return true;
-  if (a.patternType === 'Prefixed') return b.resourceName.startsWith(a.resourceName);
-  return b.patternType === 'Literal' && a.resourceName === b.resourceName;
+  return v ? fromProviderValues(v) : undefined;
 }
 
 const sameGrantShape = (a: Acl, b: Acl) =>
@@ -783,13 +734,7 @@ function reviewAcls(changes: readonly TfResourceChange[], leaving: boolean, risk
   for (const { acl, address } of added) {
     if (beforeKeys.has(aclKey(acl))) continue;
     const user = userOf(acl.principal);
-    const violations = aclViolations({
-      principal: acl.principal,
-      resourceType: acl.resourceType === 'TransactionalID' ? 'TransactionalId' : (acl.resourceType as 'Topic'),
-      patternType: acl.patternType as 'Literal',
-      resourceName: acl.resourceName,
-      permission: acl.permission as 'Allow',
-    }).filter((v) => !v.startsWith('only ALLOW'));
+    const violations = aclPolicyFindings(acl, WIDENING_RULES).map((f) => f.message);
     if (violations.length) {
       risks.push({
         code: 'acl-widening',
@@ -845,7 +790,7 @@ function reviewAcls(changes: readonly TfResourceChange[], leaving: boolean, risk
       code: 'acl-widening',
       severity: 'info',
       subject: userOf(principal),
-      message: `new principal ${userOf(principal)} gets ${acls.length} grant(s): ${acls.map(describeAcl).join('; ')}`,
+      message: `new principal ${userOf(principal)} gets ${acls.length} grant(s): ${acls.map((a) => describeAcl(a)).join('; ')}`,
     });
   }
 

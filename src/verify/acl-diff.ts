@@ -4,7 +4,7 @@
  * which let someone outside a namespace reach into it. Pure functions; the conformance checks feed them.
  */
 import type { DescribeAclResponse } from 'kafkajs';
-import { SEPARATOR, SHARED_TOPIC_PREFIX } from '../model/naming';
+import { SEPARATOR, SHARED_TOPIC_PREFIX } from '../naming';
 import type { AclBinding, Model } from '../model/types';
 
 /** One live binding, with kafkajs' numeric enums turned into the model's words. */

@@ -4,7 +4,7 @@
  * tenant topic on a cluster the tenant does not live on, every ACL of every principal (nothing missing, nothing
  * extra), no binding that reaches into a namespace from outside, and no binding that breaks the hygiene rules.
  */
-import { PLATFORM_NAMESPACE, SHARED_TOPIC_PREFIX, namespacePrefix } from '../../model/naming';
+import { PLATFORM_NAMESPACE, SHARED_TOPIC_PREFIX, namespacePrefix } from '../../naming';
 import type { PrincipalModel, TopicModel } from '../../model/types';
 import { type LiveAcl, describeAcl, diffPrincipal, exposures, hygieneFindings, namespaces } from '../acl-diff';
 import type { Actor, VerifyContext } from '../context';

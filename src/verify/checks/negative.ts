@@ -15,7 +15,7 @@
  * declares: the existence oracle compares an existing with a missing topic, and comparing two missing ones would
  * pass without proving anything.
  */
-import { groupId as tenantGroupId, topicName, transactionalId as tenantTransactionalId } from '../../model/naming';
+import { groupId as tenantGroupId, topicName, transactionalId as tenantTransactionalId } from '../../naming';
 import type { PrincipalModel, TenantModel } from '../../model/types';
 import type { Actor, VerifyContext } from '../context';
 import { VERIFY_MARK } from '../context';

@@ -7,7 +7,7 @@
  * group would rebalance the real application, and initialising a declared transactional id would fence its
  * producer. The prefix ACL that grants the declared ids is the one that grants these.
  */
-import { groupId as tenantGroupId, transactionalId as tenantTransactionalId } from '../../model/naming';
+import { groupId as tenantGroupId, transactionalId as tenantTransactionalId } from '../../naming';
 import type { Actor, VerifyContext } from '../context';
 import { VERIFY_MARK } from '../context';
 import { answer } from '../raw';

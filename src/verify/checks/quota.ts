@@ -17,7 +17,7 @@
  */
 import { logLevel } from 'kafkajs';
 import { kafkaErrorType } from '../../kafka/client';
-import { topicName } from '../../model/naming';
+import { topicName } from '../../naming';
 import type { Actor, ClusterSnapshot, VerifyContext } from '../context';
 import { VERIFY_MARK } from '../context';
 import { RawSession } from '../raw';

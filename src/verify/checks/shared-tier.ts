@@ -7,7 +7,7 @@
  */
 import { kafkaClient } from '../../kafka/client';
 import { adminCredentials } from '../../local/cluster';
-import { platformGroupPrefix } from '../../model/naming';
+import { platformGroupPrefix } from '../../naming';
 import { HEADERS, PlatformConsumer, TenantMismatchError, buildRecordKey } from '../../sdk';
 import type { Actor, VerifyContext } from '../context';
 import { VERIFY_MARK } from '../context';

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { aclViolations, MAX_BINDINGS_PER_PRINCIPAL } from '../../../src/model/acl';
+import { aclPolicyFindings, MAX_BINDINGS_PER_PRINCIPAL } from '../../../src/acl';
 import { loadModel } from '../../../src/model/build';
 import { loadTenantFiles } from '../../../src/model/load';
 import { tenantJsonSchema } from '../../../src/model/tenant-schema';
@@ -33,7 +33,7 @@ describe('example tenants', () => {
     const principals = [...model.tenants.flatMap((t) => t.principals), ...model.platform.consumers];
     for (const p of principals) {
       expect(p.acls.length).toBeLessThanOrEqual(MAX_BINDINGS_PER_PRINCIPAL);
-      for (const acl of p.acls) expect([acl.id, aclViolations(acl)]).toEqual([acl.id, []]);
+      for (const acl of p.acls) expect([acl.id, aclPolicyFindings(acl)]).toEqual([acl.id, []]);
     }
   });
 

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import {
   SEPARATOR,
   TENANT_ID_PATTERN,
-  aclId,
   collisionKey,
   groupId,
   groupPrefix,
@@ -17,8 +16,8 @@ import {
   transactionalId,
   transactionalIdPrefix,
   username,
-} from '../../../src/model/naming';
-import type { AclBindingKey } from '../../../src/model/naming';
+} from '../../../src/naming';
+import { aclId, type AclBindingKey } from '../../../src/acl';
 
 const tenantId = fc.stringMatching(TENANT_ID_PATTERN);
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { APP_NAME_PATTERN, TENANT_ID_PATTERN, username } from '../../../src/model/naming';
+import { APP_NAME_PATTERN, TENANT_ID_PATTERN, username } from '../../../src/naming';
 import {
   adminPasswordVariable,
   identifierOf,

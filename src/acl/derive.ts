@@ -17,11 +17,8 @@
  * Every prefix ends with the separator, which tenant ids cannot contain, so `acme.` never matches `acme-eu.x`.
  * Never: a wildcard principal, a `*` resource, a Cluster grant, a DENY, a prefix without the separator.
  */
-import type { Tier } from './environment';
 import {
-  SEPARATOR,
   SHARED_TOPIC_PREFIX,
-  aclId,
   groupPrefix,
   platformGroupPrefix,
   platformUsername,
@@ -30,8 +27,11 @@ import {
   topicName,
   topicPrefix,
   transactionalIdPrefix,
-} from './naming';
-import type { AclBinding, AclOperation, AclPatternType, AclResourceType, PrincipalModel } from './types';
+} from '../naming';
+import type { SourceLocation } from '../source';
+import { aclId, compareBindings } from './id';
+import { aclPolicyFindings } from './policy';
+import type { AclBinding, AclOperation, AclPatternType } from './types';
 
 /** Upper bound of bindings for any principal on any tier (Write, Read, Describe, Group Read, Txn Write + Describe). */
 export const MAX_BINDINGS_PER_PRINCIPAL = 6;
@@ -39,7 +39,8 @@ export const MAX_BINDINGS_PER_PRINCIPAL = 6;
 /** What one tenant application declared, with names already resolved (groups and transactional ids are full ids). */
 export interface AppIntent {
   readonly tenantId: string;
-  readonly tier: Tier;
+  /** The tenant's tier (the model's `Tier`; spelled out here so that this module does not depend on the model). */
+  readonly tier: 'dedicated' | 'topic-per-tenant' | 'shared';
   /** SCRAM username, e.g. `acme.billing`. */
   readonly username: string;
   /** Logical topic names (own topics; on the shared tier, shared topic names). */
@@ -49,15 +50,21 @@ export interface AppIntent {
   readonly groups: readonly string[];
   /** Full transactional ids, e.g. `acme.billing-tx`. */
   readonly transactionalIds: readonly string[];
+  /** Where each entry was declared, by field and entry (as given above): what `explain` points at. */
+  readonly sources?: IntentSources;
 }
 
+export type IntentField = 'produces' | 'consumes' | 'groups' | 'transactionalIds';
+export type IntentSources = Partial<Record<IntentField, ReadonlyMap<string, readonly SourceLocation[]>>>;
+
 type Grant = {
-  resourceType: AclResourceType;
+  resourceType: AclBinding['resourceType'];
   /** @default 'Prefixed' */
   patternType?: AclPatternType;
   resourceName: string;
   operation: AclOperation;
   reason: string;
+  sources: readonly SourceLocation[];
 };
 
 const list = (names: readonly string[]) => [...new Set(names)].sort().join(', ');
@@ -71,6 +78,8 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
   const scope = shared
     ? 'the prefix covers every shared topic'
     : `the prefix covers every topic of tenant ${intent.tenantId}`;
+  const at = (field: IntentField, names: readonly string[]): SourceLocation[] =>
+    names.flatMap((n) => intent.sources?.[field]?.get(n) ?? []);
   const produced = list(intent.produces.map(full));
   // Shared-tier tenants never read: shared topics mix every tenant's records; only platform consumers read them.
   const consumed = shared ? '' : list(intent.consumes.map(full));
@@ -81,6 +90,7 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
       resourceName: topics,
       operation: 'Write',
       reason: `produces ${produced} (${scope})`,
+      sources: at('produces', intent.produces),
     });
   if (consumed)
     grants.push({
@@ -88,6 +98,7 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
       resourceName: topics,
       operation: 'Read',
       reason: `consumes ${consumed} (${scope})`,
+      sources: at('consumes', intent.consumes),
     });
   if (produced || consumed) {
     const what = [produced && `produces (${produced})`, consumed && `consumes (${consumed})`]
@@ -98,6 +109,7 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
       resourceName: topics,
       operation: 'Describe',
       reason: `fetches metadata of the topics it ${what}`,
+      sources: [...at('produces', intent.produces), ...(consumed ? at('consumes', intent.consumes) : [])],
     });
   }
   if (consumed && intent.groups.length > 0) {
@@ -107,6 +119,7 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
       resourceName: prefix,
       operation: 'Read',
       reason: `joins consumer groups ${list(intent.groups)} (the prefix covers every group of tenant ${intent.tenantId})`,
+      sources: at('groups', intent.groups),
     });
   }
   if (intent.transactionalIds.length > 0) {
@@ -117,12 +130,14 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
       resourceName: prefix,
       operation: 'Write',
       reason: `produces transactionally as ${ids} (the prefix covers every transactional id of tenant ${intent.tenantId})`,
+      sources: at('transactionalIds', intent.transactionalIds),
     });
     grants.push({
       resourceType: 'TransactionalId',
       resourceName: prefix,
       operation: 'Describe',
       reason: `looks up its transactional ids ${ids} when it starts a transactional producer`,
+      sources: at('transactionalIds', intent.transactionalIds),
     });
   }
   return bindings(intent.username, grants);
@@ -135,31 +150,43 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
  * `orders.placed` must not read `orders.shipped` (or a shared topic added later). There are few shared topics, so
  * the ACL count stays small.
  */
-export function platformConsumerAcls(name: string, consumes: readonly string[]): AclBinding[] {
-  const topics = [...new Set(consumes.map(sharedTopicName))].sort();
-  const grants: Grant[] = topics.flatMap((topic): Grant[] => [
-    {
-      resourceType: 'Topic',
-      patternType: 'Literal',
-      resourceName: topic,
-      operation: 'Read',
-      reason: `consumes ${topic} as a platform consumer`,
-    },
-    {
-      resourceType: 'Topic',
-      patternType: 'Literal',
-      resourceName: topic,
-      operation: 'Describe',
-      reason: `fetches metadata of ${topic}`,
-    },
-  ]);
+export function platformConsumerAcls(
+  name: string,
+  consumes: readonly string[],
+  /** Where each logical shared topic name of `consumes` was declared in the environment file. */
+  sources?: ReadonlyMap<string, readonly SourceLocation[]>,
+): AclBinding[] {
+  const logical = [...new Set(consumes)].sort((a, b) => (sharedTopicName(a) < sharedTopicName(b) ? -1 : 1));
+  const grants: Grant[] = logical.flatMap((l): Grant[] => {
+    const topic = sharedTopicName(l);
+    const at = sources?.get(l) ?? [];
+    return [
+      {
+        resourceType: 'Topic',
+        patternType: 'Literal',
+        resourceName: topic,
+        operation: 'Read',
+        reason: `consumes ${topic} as a platform consumer`,
+        sources: at,
+      },
+      {
+        resourceType: 'Topic',
+        patternType: 'Literal',
+        resourceName: topic,
+        operation: 'Describe',
+        reason: `fetches metadata of ${topic}`,
+        sources: at,
+      },
+    ];
+  });
   grants.push({
     resourceType: 'Group',
     resourceName: platformGroupPrefix(name),
     operation: 'Read',
     reason: `joins its own consumer groups ${platformGroupPrefix(name)}* and no one else's`,
+    sources: [...(sources?.values() ?? [])].flat(),
   });
-  return bindings(platformUsername(name), grants, 2 * topics.length + 1);
+  return bindings(platformUsername(name), grants, 2 * logical.length + 1);
 }
 
 /** Turn grants into bindings; grants on the same resource and operation are merged into one binding. */
@@ -168,7 +195,10 @@ function bindings(user: string, grants: readonly Grant[], max = MAX_BINDINGS_PER
   for (const g of grants) {
     const key = `${g.resourceType}\n${g.patternType ?? 'Prefixed'}\n${g.resourceName}\n${g.operation}`;
     const seen = merged.get(key);
-    merged.set(key, seen ? { ...seen, reason: `${seen.reason}; ${g.reason}` } : g);
+    merged.set(
+      key,
+      seen ? { ...seen, reason: `${seen.reason}; ${g.reason}`, sources: [...seen.sources, ...g.sources] } : g,
+    );
   }
   const principal = principalOf(user);
   const out = [...merged.values()].map((g): AclBinding => {
@@ -179,11 +209,20 @@ function bindings(user: string, grants: readonly Grant[], max = MAX_BINDINGS_PER
       resourceName: g.resourceName,
       operation: g.operation,
     };
-    return { ...key, host: '*', permission: 'Allow', reason: g.reason, id: aclId(key) };
+    return {
+      ...key,
+      host: '*',
+      permission: 'Allow',
+      reason: g.reason,
+      sources: uniqueSources(g.sources),
+      id: aclId(key),
+    };
   });
   for (const b of out) {
-    const violations = aclViolations(b);
-    if (violations.length) throw new Error(`internal error: derived an unsafe ACL ${b.id}: ${violations.join('; ')}`);
+    const findings = aclPolicyFindings(b);
+    if (findings.length) {
+      throw new Error(`internal error: derived an unsafe ACL ${b.id}: ${findings.map((f) => f.message).join('; ')}`);
+    }
   }
   if (out.length > max) {
     throw new Error(`internal error: ${out.length} bindings for ${principal}, more than ${max}`);
@@ -191,41 +230,8 @@ function bindings(user: string, grants: readonly Grant[], max = MAX_BINDINGS_PER
   return out.sort(compareBindings);
 }
 
-/** Deterministic order (code points, not locale): principal, resource type, resource name, operation. */
-export function compareBindings(a: AclBinding, b: AclBinding): number {
-  const key = (x: AclBinding) => [x.principal, x.resourceType, x.resourceName, x.operation].join('\n');
-  const ka = key(a);
-  const kb = key(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-/**
- * What is wrong with a binding from the point of view of tenant isolation; empty when it is safe. The same
- * checks plan review and the ACL static analysis can apply to bindings that did not come from here.
- */
-export function aclViolations(
-  b: Pick<AclBinding, 'principal' | 'resourceType' | 'patternType' | 'resourceName' | 'permission'>,
-): string[] {
-  const out: string[] = [];
-  if (!b.principal.startsWith('User:') || b.principal.includes('*'))
-    out.push(`principal ${b.principal} is not a single user`);
-  if (b.resourceType === 'Cluster') out.push('grants on the Cluster are never given to tenants');
-  if (b.resourceName === '' || b.resourceName.includes('*')) out.push(`resource "${b.resourceName}" is a wildcard`);
-  if (b.patternType === 'Prefixed' && !b.resourceName.endsWith(SEPARATOR)) {
-    out.push(`prefix "${b.resourceName}" does not end with "${SEPARATOR}" and would over-match`);
-  }
-  if (b.permission !== 'Allow') out.push('only ALLOW bindings are derived');
-  return out;
-}
-
-/** Human lines: what a principal may do and why, one binding per line. */
-export function explainAcls(principal: Pick<PrincipalModel, 'principal' | 'acls'>): string[] {
-  if (principal.acls.length === 0)
-    return [`${principal.principal} has no ACLs: it declares neither produces nor consumes`];
-  return [...principal.acls]
-    .sort(compareBindings)
-    .map(
-      (b) =>
-        `${b.principal} may ${b.operation.toUpperCase()} ${b.resourceType} ${b.patternType.toUpperCase()} "${b.resourceName}" because it ${b.reason}`,
-    );
+function uniqueSources(sources: readonly SourceLocation[]): SourceLocation[] {
+  const seen = new Map<string, SourceLocation>();
+  for (const l of sources) seen.set(`${l.file}\n${l.path}`, l);
+  return [...seen.values()].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
 }

@@ -8,8 +8,6 @@
  * `acme.` matches tenant `acme`'s resources and never those of `acme-eu` (whose names start `acme-eu.`).
  * A prefix without the separator, or a suffix convention such as `orders-acme`, would over-match.
  */
-import { createHash } from 'node:crypto';
-import type { AclBinding } from './types';
 
 /** Separates a namespace (tenant id, `shared`, `platform`) from the rest of a name. */
 export const SEPARATOR = '.';
@@ -114,33 +112,4 @@ export function secretName(user: string): string {
  */
 export function collisionKey(name: string): string {
   return name.toLowerCase().replace(/_/g, '.');
-}
-
-/** The fields of a binding that identify it (everything except the id and the human reason). */
-export type AclBindingKey = Pick<
-  AclBinding,
-  'principal' | 'resourceType' | 'patternType' | 'resourceName' | 'operation'
->;
-
-/**
- * Stable construct id of an ACL binding, built from its own fields, never from list positions: reordering a
- * tenant file must give an empty plan (every ACL change is destroy + create in the Mongey provider).
- *
- * A readable slug (`[a-z0-9_-]`, safe as a construct id and a Terraform resource name) plus a short hash of
- * the exact fields, because slugging is lossy (`.`, `:` and `_` all become `_`).
- */
-export function aclId(b: AclBindingKey): string {
-  const exact = [b.principal, b.resourceType, b.patternType, b.resourceName, b.operation].join('\n');
-  const hash = createHash('sha256').update(exact).digest('hex').slice(0, 8);
-  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]/g, '_');
-  const user = b.principal.replace(/^User:/, '');
-  return [
-    'acl',
-    slug(user),
-    slug(b.resourceType),
-    slug(b.patternType),
-    slug(b.resourceName),
-    slug(b.operation),
-    hash,
-  ].join('-');
 }

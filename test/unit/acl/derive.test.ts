@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import {
   MAX_BINDINGS_PER_PRINCIPAL,
-  aclViolations,
-  explainAcls,
+  aclPolicyFindings,
   platformConsumerAcls,
   tenantAcls,
+  type AclBinding,
   type AppIntent,
-} from '../../../src/model/acl';
-import type { AclBinding } from '../../../src/model/types';
+} from '../../../src/acl';
+
+const aclViolations = (b: Parameters<typeof aclPolicyFindings>[0]) => aclPolicyFindings(b).map((f) => f.message);
 
 const intent = (over: Partial<AppIntent>): AppIntent => ({
   tenantId: 'acme',
@@ -192,22 +193,5 @@ describe('aclViolations', () => {
     ['a DENY', { permission: 'Deny' as unknown as 'Allow' }],
   ])('flags %s', (_what, change) => {
     expect(aclViolations({ ...ok, ...change })).toHaveLength(1);
-  });
-});
-
-describe('explainAcls', () => {
-  it('explains each binding in one human line', () => {
-    const acls = tenantAcls(intent({ consumes: ['orders'], groups: ['acme.billing'] }));
-    expect(explainAcls({ principal: 'User:acme.billing', acls })).toEqual([
-      'User:acme.billing may READ Group PREFIXED "acme." because it joins consumer groups acme.billing (the prefix covers every group of tenant acme)',
-      'User:acme.billing may DESCRIBE Topic PREFIXED "acme." because it fetches metadata of the topics it consumes (acme.orders)',
-      'User:acme.billing may READ Topic PREFIXED "acme." because it consumes acme.orders (the prefix covers every topic of tenant acme)',
-    ]);
-  });
-
-  it('says so when a principal has no access', () => {
-    expect(explainAcls({ principal: 'User:acme.idle', acls: [] })).toEqual([
-      'User:acme.idle has no ACLs: it declares neither produces nor consumes',
-    ]);
   });
 });
