@@ -8,6 +8,7 @@
  * user that cannot authenticate has no effect.
  */
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
+import { describeAcl, fromDescribeAcls, reachesPrefix } from '../acl';
 import { adminCredentials } from '../local/cluster';
 import { kafkaClient, kafkaErrorType } from '../kafka/client';
 import type { Environment } from '../model/environment';
@@ -27,13 +28,6 @@ export interface DecommissionCheckOptions {
   readonly secrets: SecretSource;
   /** The stack's state after the teardown. */
   readonly state: readonly StateResource[];
-}
-
-/** Would an ACL with this pattern apply to some resource whose name starts with `prefix`? */
-export function patternReaches(patternType: ResourcePatternTypes, name: string, prefix: string): boolean {
-  if (patternType === ResourcePatternTypes.LITERAL) return name === '*' || name.startsWith(prefix);
-  if (patternType === ResourcePatternTypes.PREFIXED) return name.startsWith(prefix) || prefix.startsWith(name);
-  return false;
 }
 
 /**
@@ -90,28 +84,20 @@ export async function verifyDecommissioned(opts: DecommissionCheckOptions): Prom
       operation: AclOperationTypes.ANY,
       permissionType: AclPermissionTypes.ANY,
     });
+    const live = fromDescribeAcls(tenant.cluster, acls.resources);
     const userPrefix = `User:${tenant.topicPrefix}`;
-    const ofPrincipals = acls.resources.flatMap((r) =>
-      r.acls.filter((a) => a.principal.startsWith(userPrefix)).map((a) => `${a.principal} on ${r.resourceName}`),
-    );
+    const ofPrincipals = live
+      .filter((a) => a.principal.startsWith(userPrefix))
+      .map((a) => `${a.principal} on ${a.resourceName}`);
     checks.push({
       name: `no ACL names a principal of ${tenant.id}`,
       ok: ofPrincipals.length === 0,
       detail: ofPrincipals.length ? `left: ${ofPrincipals.join(', ')}` : `no ACL for ${userPrefix}*`,
     });
-    const tenantTypes = [AclResourceTypes.TOPIC, AclResourceTypes.GROUP, AclResourceTypes.TRANSACTIONAL_ID];
-    const reaching = acls.resources
-      .filter(
-        (r) =>
-          tenantTypes.includes(r.resourceType) &&
-          patternReaches(r.resourcePatternType, r.resourceName, tenant.topicPrefix),
-      )
-      .flatMap((r) =>
-        r.acls.map(
-          (a) =>
-            `${a.principal} ${AclOperationTypes[a.operation]} ${AclResourceTypes[r.resourceType]} ${r.resourceName}`,
-        ),
-      );
+    const tenantTypes: readonly string[] = ['Topic', 'Group', 'TransactionalId'];
+    const reaching = live
+      .filter((a) => tenantTypes.includes(a.resourceType) && reachesPrefix(a, tenant.topicPrefix))
+      .map((a) => describeAcl(a, { principal: true }));
     checks.push({
       name: `no ACL reaches ${tenant.topicPrefix}* (retained topics: admin only)`,
       ok: reaching.length === 0,

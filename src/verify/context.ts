@@ -12,7 +12,7 @@ import { principalOf } from '../naming';
 import type { Model, PrincipalModel, TenantModel, TopicModel } from '../model/types';
 import type { SecretSource } from '../secrets';
 import { LocalKeyring, type KeyProvider, PartitionMapIndex, TenantProducer } from '../sdk';
-import { type LiveAcl, fromDescribeAcls } from './acl-diff';
+import { type LiveAcl, fromDescribeAcls } from '../acl';
 import { withDeadline } from '../kafka/deadline';
 import { ClusterHealth, ClusterUnreachable, PROBE_DEADLINE_MS } from './health';
 import { RawSession } from './raw';

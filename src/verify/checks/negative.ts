@@ -15,6 +15,7 @@
  * declares: the existence oracle compares an existing with a missing topic, and comparing two missing ones would
  * pass without proving anything.
  */
+import { matchesResource } from '../../acl';
 import { groupId as tenantGroupId, topicName, transactionalId as tenantTransactionalId } from '../../naming';
 import type { PrincipalModel, TenantModel } from '../../model/types';
 import type { Actor, VerifyContext } from '../context';
@@ -370,12 +371,7 @@ export function negativePrincipalChecks(ctx: VerifyContext, actors: readonly Act
       run: async () => {
         const s = await ctx.session(actor.cluster, p);
         const visible = await s.metadata([]);
-        const covered = (topic: string) =>
-          p.acls.some(
-            (b) =>
-              b.resourceType === 'Topic' &&
-              (b.patternType === 'Prefixed' ? topic.startsWith(b.resourceName) : topic === b.resourceName),
-          );
+        const covered = (topic: string) => p.acls.some((b) => matchesResource(b, 'Topic', topic));
         const leaked = visible.filter((topic) => !covered(topic));
         return {
           status: leaked.length === 0 ? 'pass' : 'fail',

@@ -27,6 +27,7 @@ const topic: TopicModel = {
   replicationFactor: 1,
   config: { 'retention.ms': '604800000', 'cleanup.policy': 'delete' },
   allowDataLoss: false,
+  source: { file: 'tenants/acme.yaml', line: 11, col: 5, path: 'topics[0]' },
 };
 
 const binding = (over: Partial<AclBinding> = {}): AclBinding => ({
@@ -128,17 +129,17 @@ describe('PrincipalAcls', () => {
   });
 
   it.each([
-    ['a wildcard principal', binding({ principal: 'User:*' }), /wildcard or malformed principal/],
-    ['a prefix without the separator', binding({ resourceName: 'acme' }), /must end with "\."/],
+    ['a wildcard principal', binding({ principal: 'User:*' }), /wildcard-principal: principal User:\* is every authenticated user/],
+    ['a prefix without the separator', binding({ resourceName: 'acme' }), /prefix-without-separator: prefix "acme" does not end with "\."/],
     [
       'a literal "*" group',
       binding({ resourceType: 'Group', patternType: 'Literal', resourceName: '*' }),
-      /may not contain "\*"/,
+      /wildcard-resource: resource "\*" matches every Group/,
     ],
     [
       'a cluster grant',
       binding({ resourceType: 'Cluster', patternType: 'Literal', resourceName: 'kafka-cluster' }),
-      /cluster-level grants/,
+      /cluster-grant: grants on the Cluster are never given to tenants/,
     ],
   ])('refuses %s', (_name, bad, message) => {
     expect(() => synth((st) => new PrincipalAcls(st, 'acls', { bindings: [bad] }))).toThrow(message);
@@ -190,6 +191,7 @@ describe('TenantPrincipal', () => {
           transactionalIds: [],
           quota: { producerByteRate: 1048576, consumerByteRate: 2097152, requestPercentage: 50 },
           acls: [binding({ operation: 'Read' }), binding({ operation: 'Describe' })],
+          source: { file: 'tenants/acme.yaml', line: 26, col: 5, path: 'applications[1]' },
         },
       }),
   );

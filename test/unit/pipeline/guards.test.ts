@@ -1,9 +1,7 @@
-import { ResourcePatternTypes } from 'kafkajs';
 import { removedTenantVerdict, reusedTenantIdProblems, reviewBlockerProblems } from '../../../src/pipeline/guards';
 import { reviewPlans, type StackContext } from '../../../src/pipeline/plan-review';
 import type { TfPlan } from '../../../src/pipeline/terraform-json';
 import { planPhases } from '../../../src/pipeline/decommission';
-import { patternReaches } from '../../../src/pipeline/decommission-check';
 import { formatProblem } from '../../../src/errors';
 import {
   configuredAddresses,
@@ -186,18 +184,5 @@ describe('terraform JSON', () => {
       d: null,
       e: ['p', '(sensitive)'],
     });
-  });
-});
-
-describe('patternReaches', () => {
-  it.each([
-    [ResourcePatternTypes.LITERAL, 'acme.orders', true],
-    [ResourcePatternTypes.LITERAL, '*', true],
-    [ResourcePatternTypes.LITERAL, 'acmex.orders', false],
-    [ResourcePatternTypes.PREFIXED, 'acme.', true],
-    [ResourcePatternTypes.PREFIXED, 'ac', true],
-    [ResourcePatternTypes.PREFIXED, 'acme-eu.', false],
-  ])('pattern %p "%s" reaches acme.* → %p', (type, name, expected) => {
-    expect(patternReaches(type, name, 'acme.')).toBe(expected);
   });
 });

@@ -3,11 +3,11 @@ import {
   type LiveAcl,
   diffPrincipal,
   exposures,
-  fromDescribeAcls,
   hygieneFindings,
   namespaces,
   reachesPrefix,
 } from '../../../src/verify/acl-diff';
+import { fromDescribeAcls } from '../../../src/acl';
 import { SUPER_USERS } from '../../../src/verify/context';
 import { liveFromModel, smallModel } from './fixtures';
 
