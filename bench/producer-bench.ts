@@ -32,7 +32,7 @@ import * as crypto from 'node:crypto';
 import { type Kafka, type LogEntry, type Message, type Producer, Partitioners, logLevel } from 'kafkajs';
 import { kafkaClient } from '../src/kafka/client';
 import { type PrincipalModel, type TenantModel, loadModel, sharedTopicName } from '../src/model';
-import { scramSecretName } from '../src/model/terraform-names';
+import { secretName as scramSecretName } from '../src/naming';
 import { secretSourceFor } from '../src/secrets';
 import {
   ENVELOPE_OVERHEAD_BYTES,

@@ -11,6 +11,7 @@
  * unambiguous, and `acme-eu.billing` (`acme_h_eu__billing`) can never meet `acme.eu-billing`
  * (`acme__eu_h_billing`). Names without `-` keep the names they always had.
  */
+import { secretName } from '../naming';
 
 /** `acme-eu.billing` → `acme_h_eu__billing`. Throws on characters outside [a-z0-9.-]: no name we create has them. */
 export function identifierOf(name: string): string {
@@ -40,11 +41,6 @@ export function adminPasswordVariable(cluster: string): string {
   return `admin_password_${identifierOf(cluster)}`;
 }
 
-/** Secret name in the secret source for a principal's SCRAM password. */
-export function scramSecretName(username: string): string {
-  return `scram/${username}`;
-}
-
 /**
  * Ephemeral variable of a stack with revoked credentials: random on every run, never stored anywhere, so the
  * passwords derived from it (ScramPrincipalProps.revoked) are known to nobody.
@@ -68,7 +64,7 @@ export function secretForVariable(
   m = SCRAM_VARIABLE.exec(variable);
   if (m) {
     const username = nameOfIdentifier(m[1])!;
-    return { kind: 'scram', username, secret: scramSecretName(username) };
+    return { kind: 'scram', username, secret: secretName(username) };
   }
   return undefined;
 }

@@ -31,7 +31,7 @@ import {
 import { deploy } from '../../src/deploy/deploy';
 import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
 import { type Model, type PrincipalModel, type TenantModel, loadModel } from '../../src/model';
-import { scramSecretName } from '../../src/model/terraform-names';
+import { secretName as scramSecretName } from '../../src/naming';
 import {
   type ConsumedRecord,
   type KeyProvider,

@@ -14,7 +14,7 @@ import { PrincipalAcls } from '../../src/constructs/principal-acls';
 import { PrincipalQuota } from '../../src/constructs/principal-quota';
 import { StackRunner } from '../../src/deploy/terraform';
 import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
-import { scramSecretName } from '../../src/model/terraform-names';
+import { secretName as scramSecretName } from '../../src/naming';
 import type { AclBinding, AclOperation, AclResourceType } from '../../src/model/types';
 import { LocalPlatform, requireLocalPlatform, suffix } from './support';
 
@@ -58,6 +58,7 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
         replicationFactor: 1,
         config: { 'retention.ms': '3600000' },
         allowDataLoss: true,
+        source: { file: 'tenants/smoke.yaml', line: 1, col: 1, path: 'topics[0]' },
       },
       preventDestroy: false,
     });

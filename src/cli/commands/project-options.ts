@@ -1,13 +1,10 @@
 /** Options shared by the pipeline commands: where the project's tenant and environment files are. */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ValidationError } from '../../errors';
 import { loadModel, projectRoot } from '../../model';
 import { ENV_NAME_FORM, ENV_NAME_PATTERN } from '../../model/environment';
 import type { Model } from '../../model/types';
-import { GitRepo } from '../../pipeline/git';
+import { loadBaseRevision } from '../../pipeline/base-revision';
 import { diag } from '../output';
 
 export interface ProjectOptions {
@@ -59,19 +56,9 @@ export function projectModel(o: ProjectOptions): Model {
  * or undefined when that revision does not validate.
  */
 export function baseModel(o: ProjectOptions, ref: string): Model | undefined {
-  const repo = new GitRepo(path.resolve(o.root));
-  const commit = repo.mergeBase(ref);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-base-'));
-  try {
-    repo.exportDirs(commit, [tenantsDirOf(o), 'environments'], tmp);
-    return loadModel({ env: o.env, root: tmp, tenantsDir: tenantsDirOf(o) });
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    diag(`note: the base revision ${ref} does not validate; reviewing without it`);
-    return undefined;
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  const base = loadBaseRevision({ root: o.root, env: o.env, ref, tenantsDir: tenantsDirOf(o) });
+  if (base.invalid) diag(`note: the base revision ${ref} does not validate; reviewing without it`);
+  return base.model;
 }
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(1);

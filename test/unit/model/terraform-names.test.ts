@@ -5,10 +5,10 @@ import {
   identifierOf,
   nameOfIdentifier,
   REVOCATION_VARIABLE,
-  scramSecretName,
   secretForVariable,
   variableNames,
 } from '../../../src/model/terraform-names';
+import { secretName as scramSecretName } from '../../../src/naming';
 
 /** `export TF_VAR_<name>=…` must work in any POSIX shell. */
 const SHELL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
