@@ -7,19 +7,29 @@ export interface Problem {
   readonly file: string;
   /** Dotted path to the field (e.g. `topics[1].partitions`); empty for whole-file problems. */
   readonly path: string;
+  /** 1-based line and column of the field in the file, when known. */
+  readonly line?: number;
+  readonly col?: number;
   /** Stable machine-readable code (e.g. `too_small`, `duplicate_id`). */
   readonly code: string;
   /** Lowercase message: what was received, what is allowed, how to fix it. */
   readonly message: string;
 }
 
+/** `file:line:col: path: message` when the position is known, else `file: path: message` (`file: message`). */
 export function formatProblem(p: Problem): string {
-  return p.path ? `${p.file}: ${p.path}: ${p.message}` : `${p.file}: ${p.message}`;
+  const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col ?? 1}`;
+  return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
 }
 
+/** By file, then line (problems without a position first), then path, then message. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
   return [...problems].sort(
-    (a, b) => a.file.localeCompare(b.file) || a.path.localeCompare(b.path) || a.message.localeCompare(b.message),
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      a.path.localeCompare(b.path) ||
+      a.message.localeCompare(b.message),
   );
 }
 

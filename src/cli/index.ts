@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { explainCommand } from './commands/explain';
 import { localCommand } from './commands/local';
 import { deployCommand, schemaCommand, synthCommand, validateCommand } from './commands/model-commands';
 import { pipelineCommands } from './commands/pipeline';
@@ -30,6 +31,7 @@ export function program(): Command {
     localCommand(),
     ...pipelineCommands(),
     verifyCommand(),
+    explainCommand(),
   ])
     p.addCommand(c);
   applyExitOverride(p);

@@ -1,4 +1,6 @@
-import { CheckFailed, EnvironmentError, UsageError, ValidationError } from '../errors';
+import { CheckFailed, EnvironmentError, UsageError, ValidationError, type Problem } from '../errors';
+import { totalChangeCounts, type StackDeployResult } from '../pipeline/deploy';
+import type { StackPlanResult } from '../pipeline/plan';
 
 /** Diagnostics go to stderr; data goes to stdout. */
 export const diag = (msg: string): void => {
@@ -50,4 +52,69 @@ export function useColor(stream: { isTTY?: boolean } = process.stdout): boolean 
 /** A table for humans; colours (cli-table3's red head, grey border) only when `useColor()` says so. */
 export function table(head: string[]): InstanceType<typeof Table> {
   return new Table({ head, style: useColor() ? {} : { head: [], border: [] } });
+}
+
+/** `value` with the keys of every object sorted, so a JSON document does not depend on construction order. */
+export function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/** The one JSON document of a `--json` run: sorted keys, two-space indent, newline; nothing else goes to stdout. */
+export function jsonDocument(doc: unknown): string {
+  return JSON.stringify(sortedKeys(doc), null, 2) + '\n';
+}
+
+export function printJson(doc: unknown): void {
+  process.stdout.write(jsonDocument(doc));
+}
+
+/**
+ * `validate --json`: `ok`, the environment, the tenant ids checked (null when the files did not load) and every
+ * problem as the model reports it (`file`, `path`, `code`, `message`, and positions when known).
+ */
+export function validateDocument(env: string, tenants: readonly string[] | null, problems: readonly Problem[]) {
+  return { ok: problems.length === 0, env, tenants, problems };
+}
+
+/**
+ * `deploy --json`: per stack its outcome and Terraform's counts (`added`, `changed`, `destroyed`, `forgotten`,
+ * `imported`), their total, and the problems that refused the run (then nothing was applied and `stacks` is empty).
+ */
+export function deployDocument(opts: {
+  readonly env: string;
+  readonly results: readonly StackDeployResult[];
+  readonly problems?: readonly Problem[];
+  readonly tool?: string;
+  readonly durationMs?: number;
+}) {
+  const problems = opts.problems ?? [];
+  return {
+    ok: problems.length === 0,
+    env: opts.env,
+    tool: opts.tool ?? null,
+    durationMs: opts.durationMs ?? null,
+    stacks: opts.results,
+    total: totalChangeCounts(opts.results),
+    problems,
+  };
+}
+
+/** `plan --json`: per stack its outcome, plan files and counts, their total, and the plans folder. */
+export function planDocument(plansDir: string, results: readonly StackPlanResult[]) {
+  const total = { add: 0, change: 0, replace: 0, remove: 0 };
+  for (const r of results) {
+    total.add += r.add;
+    total.change += r.change;
+    total.replace += r.replace;
+    total.remove += r.remove;
+  }
+  return { plansDir, stacks: results, total };
 }

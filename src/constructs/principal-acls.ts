@@ -10,16 +10,14 @@ export interface PrincipalAclsProps {
 
 /** Every rule of the ACL policy (src/acl/policy.ts), plus unique ids: the construct refuses what the policy forbids. */
 const RULES: readonly Rule<PrincipalAclsProps>[] = [
-  ...ACL_POLICY.map(
-    (rule): Rule<PrincipalAclsProps> => ({
-      check: (p) => p.bindings.every((b) => rule.check(b) === undefined),
-      message: (p) =>
-        `${rule.code}: ${p.bindings
-          .map((b) => rule.check(b))
-          .filter((m): m is string => m !== undefined)
-          .join('; ')} (${rule.description})`,
-    }),
-  ),
+  ...ACL_POLICY.map((rule): Rule<PrincipalAclsProps> => ({
+    check: (p) => p.bindings.every((b) => rule.check(b) === undefined),
+    message: (p) =>
+      `${rule.code}: ${p.bindings
+        .map((b) => rule.check(b))
+        .filter((m): m is string => m !== undefined)
+        .join('; ')} (${rule.description})`,
+  })),
   {
     check: (p) => new Set(p.bindings.map((b) => b.id)).size === p.bindings.length,
     message: () => 'duplicate binding ids',

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
 import type { ClusterConfig, Environment } from '../model/environment';
 import { kafkaClient, loginAnswer } from '../kafka/client';
-import { secretNames, secretSourceFor, SecretSource } from '../secrets';
+import { requireSecret, secretNames, secretSourceFor, SecretSource } from '../secrets';
 import { ensureKafkaLibs, kafkaClasspath } from './kafka-runtime';
 import { localDir, stateDir } from './paths';
 
@@ -240,8 +240,9 @@ export interface ClusterStatus {
   readonly formatted: boolean;
 }
 
+/** The admin login of a cluster; its password must exist (`up` creates those of local clusters). */
 export function adminCredentials(secrets: SecretSource, cluster: string) {
-  return { username: ADMIN_USER, password: secrets.getOrCreate(secretNames.admin(cluster)) };
+  return { username: ADMIN_USER, password: requireSecret(secrets, secretNames.admin(cluster)) };
 }
 
 /** `ok` when an authenticated admin request (describeCluster) succeeds, else the Kafka error type of the failure. */
@@ -404,8 +405,8 @@ export async function up(env: Environment, opts: UpOptions = {}): Promise<Cluste
       }
     }
     fs.mkdirSync(path.dirname(c.logFile), { recursive: true });
-    const adminPassword = secrets.getOrCreate(secretNames.admin(c.name));
-    const controllerPassword = secrets.getOrCreate(secretNames.controller(c.name));
+    const adminPassword = await secrets.getOrCreate(secretNames.admin(c.name));
+    const controllerPassword = await secrets.getOrCreate(secretNames.controller(c.name));
     const fpFile = path.join(c.dir, 'admin.fingerprint');
     if (fs.existsSync(fpFile) && fs.readFileSync(fpFile, 'utf8') !== fingerprint(adminPassword)) {
       throw new EnvironmentError(

@@ -1,16 +1,14 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { projectRoot } from '../model/environment';
+import { localDir } from '../paths';
 
 /** Downloads and builds shared across checkouts: `$KAFKA_TENANCY_CACHE` or `~/.cache/kafka-tenancy`. */
 export function cacheDir(): string {
   return process.env.KAFKA_TENANCY_CACHE ?? path.join(os.homedir(), '.cache', 'kafka-tenancy');
 }
 
-/** Per-checkout runtime state (cluster data, logs, pids, dev secrets, terraform state). Git-ignored. */
-export function localDir(root = projectRoot()): string {
-  return process.env.KAFKA_TENANCY_LOCAL_DIR ?? path.join(root, '.local');
-}
+// Below src/local/ so that production code (secrets, deploy) can use it without depending on the dev harness.
+export { localDir };
 
 export const cachePaths = {
   m2: () => path.join(cacheDir(), 'm2'),

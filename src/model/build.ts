@@ -5,8 +5,11 @@
 import * as path from 'node:path';
 import { ValidationError } from '../errors';
 import { tenantAcls, platformConsumerAcls } from '../acl';
-import { type Environment, type TierDefaults, loadEnvironment, projectRoot } from './environment';
+import type { SourceLocation } from '../source';
+import { type Environment, type ParsedEnvironment, type TierDefaults, readEnvironment } from './environment';
+import { projectRoot } from '../paths';
 import { type ParsedTenant, loadTenantFiles } from './load';
+import { locationOf } from './source-map';
 import {
   groupId,
   groupPrefix,
@@ -20,7 +23,7 @@ import {
   transactionalIdPrefix,
   username,
 } from '../naming';
-import type { ApplicationSpec, TenantSpec, TopicSpec } from './tenant-schema';
+import type { ApplicationSpec, TopicSpec } from './tenant-schema';
 import type {
   DedicatedPartitions,
   Model,
@@ -66,7 +69,21 @@ export function appQuota(app: Pick<ApplicationSpec, 'quota'>, defaults: TierDefa
   };
 }
 
-function tenantModel(env: Environment, file: string, spec: TenantSpec): TenantModel {
+/** Where each entry of a list was declared, by its name (`names[j]` at `${path}[j]`); a repeated name keeps every place. */
+function entrySources(
+  at: (path: string) => SourceLocation,
+  path: string,
+  names: readonly string[],
+  key: (name: string) => string = (n) => n,
+  into = new Map<string, SourceLocation[]>(),
+): Map<string, SourceLocation[]> {
+  names.forEach((n, j) => into.set(key(n), [...(into.get(key(n)) ?? []), at(`${path}[${j}]`)]));
+  return into;
+}
+
+function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
+  const { file, spec } = parsed;
+  const at = (p: string) => locationOf(parsed.locate, file, p);
   const defaults = env.tierDefaults[spec.tier];
   const cluster = targetCluster(env, spec);
   const clusterConfig = env.clusters[cluster];
@@ -74,18 +91,20 @@ function tenantModel(env: Environment, file: string, spec: TenantSpec): TenantMo
     throw new Error(`internal error: tenant ${spec.id} targets unknown cluster ${cluster}; validate first`);
 
   const topics: TopicModel[] = spec.topics
-    .map((t) => ({
+    .map((t, i) => ({
       name: topicName(spec.id, t.name),
       logicalName: t.name,
       partitions: t.partitions ?? defaults.partitions,
       replicationFactor: t.replicationFactor ?? clusterConfig.replicationFactor,
       config: topicConfig(t, defaults),
       allowDataLoss: t.allowDataLoss,
+      source: at(`topics[${i}]`),
     }))
     .sort((a, b) => byName(a.name, b.name));
 
   const principals: PrincipalModel[] = spec.applications
-    .map((app): PrincipalModel => {
+    .map((app, i): PrincipalModel => {
+      const decl = `applications[${i}]`;
       const user = username(spec.id, app.name);
       const produces = sortedUnique(app.produces);
       const consumes = sortedUnique(app.consumes);
@@ -101,6 +120,7 @@ function tenantModel(env: Environment, file: string, spec: TenantSpec): TenantMo
         groups,
         transactionalIds,
         quota: appQuota(app, defaults),
+        ...(app.quota && { quotaSource: at(`${decl}.quota`) }),
         acls: tenantAcls({
           tenantId: spec.id,
           tier: spec.tier,
@@ -109,7 +129,16 @@ function tenantModel(env: Environment, file: string, spec: TenantSpec): TenantMo
           consumes,
           groups,
           transactionalIds,
+          sources: {
+            produces: entrySources(at, `${decl}.produces`, app.produces),
+            consumes: entrySources(at, `${decl}.consumes`, app.consumes),
+            groups: entrySources(at, `${decl}.groups`, app.groups, (g) => groupId(spec.id, g)),
+            transactionalIds: entrySources(at, `${decl}.transactionalIds`, app.transactionalIds, (x) =>
+              transactionalId(spec.id, x),
+            ),
+          },
         }),
+        source: at(decl),
       };
     })
     .sort((a, b) => byName(a.app, b.app));
@@ -121,6 +150,7 @@ function tenantModel(env: Environment, file: string, spec: TenantSpec): TenantMo
   return {
     id: spec.id,
     file,
+    source: at('id'),
     tier: spec.tier,
     cluster,
     owner: spec.owner,
@@ -134,19 +164,25 @@ function tenantModel(env: Environment, file: string, spec: TenantSpec): TenantMo
     transactionalIdPrefix: transactionalIdPrefix(spec.id),
     topics,
     retiredTopics: spec.retiredTopics
-      .map((r) => ({ name: topicName(spec.id, r.name), logicalName: r.name, deleteData: r.deleteData }))
+      .map((r, i) => ({
+        name: topicName(spec.id, r.name),
+        logicalName: r.name,
+        deleteData: r.deleteData,
+        source: at(`retiredTopics[${i}]`),
+      }))
       .sort((a, b) => byName(a.name, b.name)),
     principals,
     dedicatedPartitions,
   };
 }
 
-function platformModel(env: Environment): PlatformModel {
+function platformModel({ env, file, locate }: ParsedEnvironment): PlatformModel {
+  const at = (p: string) => locationOf(locate, file, p);
   const defaults = env.tierDefaults.shared;
   const cluster = env.clusters[env.sharedCluster];
   if (!cluster) throw new Error(`internal error: shared cluster ${env.sharedCluster} is not declared`);
   const topics: TopicModel[] = env.sharedTopics
-    .map((s) => ({
+    .map((s, i) => ({
       name: sharedTopicName(s.name),
       logicalName: s.name,
       partitions: s.partitions,
@@ -156,10 +192,11 @@ function platformModel(env: Environment): PlatformModel {
         defaults,
       ),
       allowDataLoss: false,
+      source: at(`sharedTopics[${i}]`),
     }))
     .sort((a, b) => byName(a.name, b.name));
   const consumers: PlatformConsumerModel[] = env.platformConsumers
-    .map((pc): PlatformConsumerModel => {
+    .map((pc, i): PlatformConsumerModel => {
       const user = platformUsername(pc.name);
       return {
         app: pc.name,
@@ -177,12 +214,23 @@ function platformModel(env: Environment): PlatformModel {
           consumerByteRate: defaults.quotaBounds.maxConsumerByteRate,
           requestPercentage: defaults.quotaBounds.maxRequestPercentage,
         },
-        acls: platformConsumerAcls(pc.name, pc.consumes),
+        quotaSource: at('tierDefaults.shared.quotaBounds'),
+        acls: platformConsumerAcls(
+          pc.name,
+          pc.consumes,
+          entrySources(at, `platformConsumers[${i}].consumes`, pc.consumes),
+        ),
+        source: at(`platformConsumers[${i}]`),
       };
     })
     .sort((a, b) => byName(a.app, b.app));
   const retiredTopics = env.retiredSharedTopics
-    .map((r) => ({ name: sharedTopicName(r.name), logicalName: r.name, deleteData: r.deleteData }))
+    .map((r, i) => ({
+      name: sharedTopicName(r.name),
+      logicalName: r.name,
+      deleteData: r.deleteData,
+      source: at(`retiredSharedTopics[${i}]`),
+    }))
     .sort((a, b) => byName(a.name, b.name));
   return { topics, retiredTopics, consumers };
 }
@@ -202,9 +250,10 @@ function partitionMap(env: Environment, tenants: readonly TenantModel[]): Partit
 }
 
 /** Resolve validated tenants into the model. Assumes `validateTenants` found nothing; use `loadModel` from files. */
-export function buildModel(env: Environment, tenants: readonly ParsedTenant[]): Model {
-  const resolved = tenants.map((t) => tenantModel(env, t.file, t.spec)).sort((a, b) => byName(a.id, b.id));
-  return { env, tenants: resolved, platform: platformModel(env), partitionMap: partitionMap(env, resolved) };
+export function buildModel(environment: ParsedEnvironment, tenants: readonly ParsedTenant[]): Model {
+  const { env } = environment;
+  const resolved = tenants.map((t) => tenantModel(env, t)).sort((a, b) => byName(a.id, b.id));
+  return { env, tenants: resolved, platform: platformModel(environment), partitionMap: partitionMap(env, resolved) };
 }
 
 export interface LoadModelOptions {
@@ -222,10 +271,10 @@ export interface LoadModelOptions {
  */
 export function loadModel(options: LoadModelOptions): Model {
   const root = options.root ?? projectRoot();
-  const env = loadEnvironment(options.env, root);
+  const environment = readEnvironment(options.env, root);
   const dir = path.resolve(root, options.tenantsDir ?? 'tenants');
   const loaded = loadTenantFiles(dir, root);
-  const problems = [...loaded.problems, ...validateTenants(env, loaded.tenants)];
+  const problems = [...loaded.problems, ...validateTenants(environment.env, loaded.tenants)];
   if (problems.length > 0) throw new ValidationError(problems);
-  return buildModel(env, loaded.tenants);
+  return buildModel(environment, loaded.tenants);
 }

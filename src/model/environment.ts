@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { Problem, ValidationError } from '../errors';
-import { aliasBombProblem, isAliasBomb, MAX_ALIAS_COUNT, unreadableProblem } from './input-files';
+import { projectRoot } from '../paths';
+import { ValidationError } from '../errors';
+import { readYaml, unreadableProblem } from './input-files';
+import { ENVIRONMENT_RULES } from './rules/environment';
+import { type Locator, withPositions } from './source-map';
 import { zodProblems } from './zod-problems';
 
 /** Isolation tiers, chosen per tenant by one field. */
@@ -110,22 +112,29 @@ export type ClusterConfig = z.infer<typeof ClusterSchema>;
 export type TierDefaults = z.infer<typeof TierDefaultsSchema>;
 export type QuotaConfig = z.infer<typeof QuotaSchema>;
 
-/** Project root: the folder holding package.json (works from src/ and from dist/src/). */
-export function projectRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'environments'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
-}
-
 export function environmentFile(name: string, root = projectRoot()): string {
   return path.join(root, 'environments', `${name}.yaml`);
 }
 
+/** An environment file that decoded and passed its cross-field rules. */
+export interface ParsedEnvironment {
+  readonly env: Environment;
+  /** Relative to the project root, e.g. `environments/local.yaml`. */
+  readonly file: string;
+  /** Line and column of each field of the file, by path (shared topics and platform consumers point here). */
+  readonly locate: Locator;
+}
+
 /** Load and validate `environments/<name>.yaml`, with cross-field checks. Throws ValidationError. */
 export function loadEnvironment(name = 'local', root = projectRoot()): Environment {
+  return readEnvironment(name, root).env;
+}
+
+/**
+ * `loadEnvironment`, keeping where each field is. Every problem (schema or cross-field rule) carries the line and
+ * column of its path. Throws ValidationError.
+ */
+export function readEnvironment(name = 'local', root = projectRoot()): ParsedEnvironment {
   if (!ENV_NAME_PATTERN.test(name)) {
     throw new ValidationError([
       {
@@ -137,7 +146,7 @@ export function loadEnvironment(name = 'local', root = projectRoot()): Environme
     ]);
   }
   const file = environmentFile(name, root);
-  const rel = path.relative(root, file);
+  const rel = path.relative(root, file).split(path.sep).join('/');
   if (!fs.existsSync(file)) {
     throw new ValidationError([
       { file: rel, path: '', code: 'missing_file', message: `environment "${name}" not found; create ${rel}` },
@@ -149,69 +158,12 @@ export function loadEnvironment(name = 'local', root = projectRoot()): Environme
   } catch (e) {
     throw new ValidationError([unreadableProblem(rel, e)]);
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (e) {
-    throw new ValidationError([
-      isAliasBomb(e)
-        ? aliasBombProblem(rel)
-        : { file: rel, path: '', code: 'yaml', message: `not valid yaml: ${(e as Error).message}` },
-    ]);
-  }
-  const parsed = EnvironmentSchema.safeParse(raw);
-  if (!parsed.success) throw new ValidationError(zodProblems(rel, parsed.error));
+  const raw = readYaml(rel, text);
+  if ('problems' in raw) throw new ValidationError(raw.problems);
+  const parsed = EnvironmentSchema.safeParse(raw.value);
+  if (!parsed.success) throw new ValidationError(zodProblems(rel, parsed.error, raw.locate));
   const env = parsed.data;
-  const problems: Problem[] = [];
-  const shared = env.clusters[env.sharedCluster];
-  if (!shared) {
-    problems.push({
-      file: rel,
-      path: 'sharedCluster',
-      code: 'unknown_cluster',
-      message: `"${env.sharedCluster}" is not one of the clusters (${Object.keys(env.clusters).join(', ')})`,
-    });
-  } else if (shared.dedicated) {
-    problems.push({
-      file: rel,
-      path: 'sharedCluster',
-      code: 'dedicated_cluster',
-      message: 'the shared cluster cannot be marked dedicated',
-    });
-  }
-  for (const [name, c] of Object.entries(env.clusters)) {
-    if (c.replicationFactor > c.brokers) {
-      problems.push({
-        file: rel,
-        path: `clusters.${name}.replicationFactor`,
-        code: 'too_big',
-        message: `replication factor ${c.replicationFactor} exceeds the cluster's ${c.brokers} broker(s)`,
-      });
-    }
-  }
-  const topicNames = new Set(env.sharedTopics.map((t) => t.name));
-  env.platformConsumers.forEach((pc, i) =>
-    pc.consumes.forEach((t, j) => {
-      if (!topicNames.has(t)) {
-        problems.push({
-          file: rel,
-          path: `platformConsumers[${i}].consumes[${j}]`,
-          code: 'unknown_topic',
-          message: `"${t}" is not a shared topic; declare it under sharedTopics`,
-        });
-      }
-    }),
-  );
-  env.retiredSharedTopics.forEach((r, i) => {
-    if (topicNames.has(r.name)) {
-      problems.push({
-        file: rel,
-        path: `retiredSharedTopics[${i}].name`,
-        code: 'retired_topic_declared',
-        message: `shared topic "${r.name}" is both declared under sharedTopics and retired; remove it from sharedTopics to retire it, or drop the retiredSharedTopics entry to keep it`,
-      });
-    }
-  });
-  if (problems.length) throw new ValidationError(problems);
-  return env;
+  const problems = ENVIRONMENT_RULES.flatMap((rule) => rule.check({ env, file: rel }));
+  if (problems.length) throw new ValidationError(withPositions(problems, new Map([[rel, raw.locate]])));
+  return { env, file: rel, locate: raw.locate };
 }

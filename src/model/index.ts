@@ -5,5 +5,6 @@ export * from './tenant-schema';
 export * from './load';
 export * from './validate';
 export * from './build';
-export { loadEnvironment, projectRoot, TIERS } from './environment';
-export type { Environment, Tier, ClusterConfig, TierDefaults, QuotaConfig } from './environment';
+export { loadEnvironment, readEnvironment, TIERS } from './environment';
+export { projectRoot } from '../paths';
+export type { Environment, ParsedEnvironment, Tier, ClusterConfig, TierDefaults, QuotaConfig } from './environment';

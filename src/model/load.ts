@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { ioReason, type Problem } from '../errors';
-import { aliasBombProblem, isAliasBomb, MAX_ALIAS_COUNT, unreadableProblem } from './input-files';
+import { readYaml, unreadableProblem } from './input-files';
+import { type Locator, withPositions } from './source-map';
 import { parseTenant, type TenantSpec } from './tenant-schema';
 
 /** A tenant file that decoded successfully. */
@@ -10,6 +10,8 @@ export interface ParsedTenant {
   /** Path relative to the project root, with `/` separators (e.g. `tenants/acme.yaml`). */
   readonly file: string;
   readonly spec: TenantSpec;
+  /** Line and column of each field of the file, by path: what problems and the model's sources point at. */
+  readonly locate: Locator;
 }
 
 export interface LoadResult {
@@ -67,26 +69,36 @@ export function loadTenantFiles(dir: string, root: string): LoadResult {
       problems.push(unreadableProblem(file, err));
       continue;
     }
-    const raw = readYaml(file, text);
-    if ('problems' in raw) {
-      problems.push(...raw.problems);
-      continue;
-    }
-    const parsed = parseTenant(file, raw.value);
-    problems.push(...parsed.problems);
-    if (!parsed.spec) continue;
-    const expectedId = name.replace(TENANT_FILE, '');
-    if (parsed.spec.id !== expectedId) {
-      problems.push({
-        file,
-        path: 'id',
-        code: 'file_name_mismatch',
-        message: `"${parsed.spec.id}" does not match the file name "${name}"; the file name must be the tenant id: rename the file to ${parsed.spec.id}.yaml or set id: ${expectedId}`,
-      });
-    }
-    tenants.push({ file, spec: parsed.spec });
+    const decoded = decodeTenant(file, text, name.replace(TENANT_FILE, ''));
+    problems.push(...decoded.problems);
+    if (decoded.tenant) tenants.push(decoded.tenant);
   }
   return { tenants, problems };
+}
+
+/**
+ * Decode the text of one tenant file: its problems (with line and column where the path resolves) and, when it
+ * decodes, the tenant. With `expectedId` (the file name without extension), a different id is a problem too.
+ */
+export function decodeTenant(
+  file: string,
+  text: string,
+  expectedId?: string,
+): { tenant?: ParsedTenant; problems: Problem[] } {
+  const raw = readYaml(file, text);
+  if ('problems' in raw) return { problems: raw.problems };
+  const parsed = parseTenant(file, raw.value);
+  const problems = [...parsed.problems];
+  if (parsed.spec && expectedId !== undefined && parsed.spec.id !== expectedId) {
+    problems.push({
+      file,
+      path: 'id',
+      code: 'file_name_mismatch',
+      message: `"${parsed.spec.id}" does not match the file name "${path.basename(file)}"; the file name must be the tenant id: rename the file to ${parsed.spec.id}.yaml or set id: ${expectedId}`,
+    });
+  }
+  const located = withPositions(problems, new Map([[file, raw.locate]]));
+  return { tenant: parsed.spec ? { file, spec: parsed.spec, locate: raw.locate } : undefined, problems: located };
 }
 
 /**
@@ -123,34 +135,3 @@ function realpathOr(dir: string): string {
     return path.resolve(dir);
   }
 }
-
-function readYaml(file: string, text: string): { value: unknown } | { problems: Problem[] } {
-  // prettyErrors: false keeps messages on one line (no code frame); the position comes from the line counter.
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  if (doc.errors.length === 0) {
-    try {
-      return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
-    } catch (err) {
-      // yaml throws (a ReferenceError) while resolving aliases: too many of them, or one it cannot resolve.
-      const message = typeof (err as Error | null)?.message === 'string' ? (err as Error).message : String(err);
-      return {
-        problems: [
-          isAliasBomb(err)
-            ? aliasBombProblem(file)
-            : { file, path: '', code: 'yaml', message: `not valid yaml: ${lowerFirst(message)}; fix the syntax` },
-        ],
-      };
-    }
-  }
-  return {
-    problems: doc.errors.map((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      const where = ` at line ${pos.line}, column ${pos.col}`;
-      const what = lowerFirst(e.message);
-      return { file, path: '', code: 'yaml', message: `not valid yaml${where}: ${what}; fix the syntax` };
-    }),
-  };
-}
-
-const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

@@ -426,7 +426,7 @@ function objectKeysAt(schema: z.ZodType, p: readonly PropertyKey[]): string[] {
 }
 
 /** The allowed key closest to a misspelt one, if it is close enough to be a typo. */
-function nearest(key: string, allowed: readonly string[]): string | undefined {
+export function nearest(key: string, allowed: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of allowed) {

@@ -10,6 +10,7 @@ export type LifecycleState = 'active' | 'decommissioning';
 
 export type { AclBinding, AclOperation, AclPatternType, AclResourceType } from '../acl/types';
 import type { AclBinding } from '../acl/types';
+import type { SourceLocation } from '../source';
 
 export interface QuotaModel {
   readonly producerByteRate: number;
@@ -28,6 +29,8 @@ export interface TopicModel {
   readonly config: Readonly<Record<string, string>>;
   /** Partition decreases / deletion explicitly approved in the tenant file (plan review reads this). */
   readonly allowDataLoss: boolean;
+  /** The declaration: `topics[i]` of the tenant file, or `sharedTopics[i]` of the environment file. */
+  readonly source: SourceLocation;
 }
 
 /** A topic removed from a tenant file on purpose (`retiredTopics`), with what happens to its data. */
@@ -37,6 +40,8 @@ export interface RetiredTopicModel {
   readonly logicalName: string;
   /** true: deploy deletes it and its records; false: state forgets it, the data stays on the cluster. */
   readonly deleteData: boolean;
+  /** The `retiredTopics[i]` (environment: `retiredSharedTopics[i]`) entry. */
+  readonly source: SourceLocation;
 }
 
 export interface PrincipalModel {
@@ -56,7 +61,15 @@ export interface PrincipalModel {
   /** Full transactional ids declared (all under the tenant's transactional-id prefix). */
   readonly transactionalIds: readonly string[];
   readonly quota: QuotaModel;
+  /**
+   * Where the quota was declared (`applications[i].quota`; platform consumers: the shared tier's `quotaBounds` in
+   * the environment file). @default - absent: the tier's default quota of the environment
+   */
+  readonly quotaSource?: SourceLocation;
+  /** Every binding carries the intent entries (`applications[i].produces[j]`, …) that caused it. */
   readonly acls: readonly AclBinding[];
+  /** The declaration: `applications[i]` of the tenant file, or `platformConsumers[i]` of the environment file. */
+  readonly source: SourceLocation;
 }
 
 export interface DedicatedPartitions {
@@ -69,6 +82,8 @@ export interface TenantModel {
   readonly id: string;
   /** Tenant file relative to the project root, e.g. `tenants/acme.yaml`. */
   readonly file: string;
+  /** The tenant's `id` in its file. */
+  readonly source: SourceLocation;
   readonly tier: Tier;
   /** Name of the cluster (key in the environment's clusters) this tenant's stack targets. */
   readonly cluster: string;

@@ -19,7 +19,7 @@ import { PLATFORM_STACK } from '../stacks/app';
 import { synthesize } from '../stacks/synth';
 import { GitRepo } from './git';
 import { removedTenantVerdict, type RemovalVerdict, type RemovedTenant } from './guards';
-import { readLocalState } from './state';
+import { readLocalState } from '../terraform/state';
 
 /** Files whose change alters synthesis in ways a base synthesized with the HEAD code cannot show. */
 export const SYNTH_CODE_PATHS: readonly string[] = [

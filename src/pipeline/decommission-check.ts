@@ -14,7 +14,7 @@ import { kafkaClient, kafkaErrorType } from '../kafka/client';
 import type { Environment } from '../model/environment';
 import type { SecretSource } from '../secrets';
 import type { PrincipalModel, TenantModel } from '../model/types';
-import { isRevokedCredential, type StateResource } from './terraform-json';
+import { isRevokedCredential, type StateResource } from '../terraform/json';
 
 export interface Check {
   readonly name: string;

@@ -24,14 +24,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckFailed, EnvironmentError, ValidationError } from '../errors';
-import { StackRunner, type StackRunnerOptions } from '../deploy/terraform';
+import { StackRunner, type StackRunnerOptions } from '../terraform/runner';
 import type { TerraformCli } from '../local/toolchain';
 import type { Model, TenantModel } from '../model/types';
 import type { SecretSource } from '../secrets';
 import { synthesize } from '../stacks/synth';
 import { verifyDecommissioned, type Check } from './decommission-check';
-import { changeKind, renderMarkdown, reviewContext, reviewPlans, type PlanReview } from './plan-review';
-import { currentState, localStateFile, readLocalState, terraform } from './state';
+import { changeKind, renderMarkdown, reviewContext, reviewPlans, type PlanReview } from '../review';
+import { currentState, localStateFile, readLocalState, terraform } from '../terraform/state';
 import {
   configuredAddresses,
   isRevokedCredential,
@@ -39,7 +39,7 @@ import {
   type StateResource,
   type TfPlan,
   type TfResourceChange,
-} from './terraform-json';
+} from '../terraform/json';
 import { REVOKED_CREDENTIAL_VERSION } from '../model/terraform-names';
 
 export type PhaseName = 'access' | 'credentials' | 'quotas' | 'data';

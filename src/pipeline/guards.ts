@@ -4,8 +4,8 @@
  */
 import type { Problem } from '../errors';
 import type { LifecycleState } from '../model/types';
-import type { PlanReview } from './plan-review';
-import { isRevokedCredential, type StateResource } from './terraform-json';
+import type { PlanReview } from '../review';
+import { isRevokedCredential, type StateResource } from '../terraform/json';
 
 /** A tenant file present at the base revision and gone now. */
 export interface RemovedTenant {
@@ -114,7 +114,7 @@ export function reviewBlockerProblems(review: PlanReview): Problem[] {
         file: s.file ?? `tenants/${s.stack}.yaml`,
         path: '',
         code: r.code === 'data-loss' ? 'unapproved_data_loss' : r.code,
-        message: r.message.replace(/^DATA LOSS: /, ''),
+        message: r.detail,
       })),
   );
 }

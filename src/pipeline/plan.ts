@@ -11,18 +11,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError, type Problem } from '../errors';
-import { refuseOrphans, synthesizedStacks } from '../deploy/deploy';
-import { adminTopicLister, type TopicLister } from '../deploy/live-topics';
-import { StackRunner, type StackRunnerOptions } from '../deploy/terraform';
+import { refuseOrphans, synthesizedStacks } from './deploy';
+import { adminTopicLister, type TopicLister } from './live-topics';
+import { StackRunner, type StackRunnerOptions } from '../terraform/runner';
 import type { TerraformCli } from '../local/toolchain';
 import type { Model } from '../model/types';
 import type { SecretSource } from '../secrets';
 import { synthesize } from '../stacks/synth';
 import { reusedTenantIdProblems } from './guards';
 import { beforeFromState, changeProblems } from './preflight';
-import { currentState } from './state';
-import { changeKind } from './plan-review';
-import { redactPlan, type TfPlan } from './terraform-json';
+import { currentState } from '../terraform/state';
+import { changeKind } from '../review';
+import { redactPlan, type TfPlan } from '../terraform/json';
 
 export interface PlanOptions {
   readonly model: Model;

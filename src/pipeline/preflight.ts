@@ -9,7 +9,7 @@
 import type { Problem } from '../errors';
 import type { Model, TopicModel } from '../model/types';
 import { PLATFORM_STACK } from '../stacks/app';
-import { deployedTopics, type StateResource } from './terraform-json';
+import { deployedTopics, type StateResource } from '../terraform/json';
 
 /** What one stack had before the change. */
 export interface StackBefore {

@@ -1,9 +1,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvironmentError } from '../errors';
 import type { Environment } from '../model/environment';
-import { localDir } from '../local/paths';
+import { localDir } from '../paths';
 
 /**
  * Where passwords and keys come from. Nothing here is ever written to git, synthesized JSON, logs or reports:
@@ -12,8 +13,28 @@ import { localDir } from '../local/paths';
 export interface SecretSource {
   /** The secret, or undefined if it does not exist (yet). */
   get(name: string): string | undefined;
-  /** The secret; created (random) if missing and the source can create secrets. */
-  getOrCreate(name: string): string;
+  /**
+   * The secret; created (random) if missing and the source can create secrets. Asynchronous: creating one waits
+   * for a lock another process (deploy and verify at once, parallel tests) may hold.
+   */
+  getOrCreate(name: string): Promise<string>;
+}
+
+/**
+ * A secret that must already exist (an admin password: `kafka-tenancy local up` creates those of local clusters,
+ * and inventing one could never log in); the error says where it should come from.
+ */
+export function requireSecret(secrets: SecretSource, name: string): string {
+  const value = secrets.get(name);
+  if (value) return value;
+  throw new EnvironmentError(
+    `secret "${name}" is missing`,
+    secrets instanceof EnvSecrets
+      ? `set ${EnvSecrets.variableName(name)} from your secret store`
+      : secrets instanceof LocalFileSecrets
+        ? `local clusters: \`kafka-tenancy local up\` creates it; other clusters: add it to ${secrets.file}`
+        : undefined,
+  );
 }
 
 /** Secret names, in one place. */
@@ -47,7 +68,7 @@ export class LocalFileSecrets implements SecretSource {
     return this.load()[name];
   }
 
-  getOrCreate(name: string): string {
+  async getOrCreate(name: string): Promise<string> {
     const existing = this.get(name);
     if (existing) return existing;
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
@@ -66,8 +87,11 @@ export class LocalFileSecrets implements SecretSource {
   }
 }
 
-/** Run `fn` holding an exclusive lock file (O_EXCL). Bounded wait; a lock older than 30 s is taken as stale. */
-function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_000): T {
+/**
+ * Run `fn` holding an exclusive lock file (O_EXCL). Bounded wait, polling on a timer (never blocking the event
+ * loop: kafkajs heartbeats and supervised children's deadlines keep running); a lock older than 30 s is stale.
+ */
+async function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -85,7 +109,7 @@ function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_000): T {
           `timed out waiting for the lock ${lockFile}`,
           'remove it if no kafka-tenancy process is running',
         );
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      await sleep(20);
     }
   }
   try {
@@ -112,7 +136,7 @@ export class EnvSecrets implements SecretSource {
   get(name: string): string | undefined {
     return process.env[EnvSecrets.variableName(name)];
   }
-  getOrCreate(name: string): string {
+  async getOrCreate(name: string): Promise<string> {
     const v = this.get(name);
     if (!v) {
       throw new EnvironmentError(

@@ -13,8 +13,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
-import { readLocalState } from '../../src/pipeline/state';
-import { deployedTopics } from '../../src/pipeline/terraform-json';
+import { readLocalState } from '../../src/terraform/state';
+import { deployedTopics } from '../../src/terraform/json';
 import { seededRandom } from '../../src/verify/pairs';
 import { ensurePlatformDeployed, LocalPlatform, requireLocalPlatform, suffix } from './support';
 

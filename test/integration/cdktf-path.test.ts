@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
-import { deploy } from '../../src/deploy/deploy';
+import { deploy } from '../../src/pipeline/deploy';
 import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
 import { loadModel } from '../../src/model';
 import { synthesize } from '../../src/stacks/synth';

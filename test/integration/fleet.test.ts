@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadModel, projectRoot } from '../../src/model';
 import { synthesize } from '../../src/stacks/synth';
-import { deploy, synthesizedStacks } from '../../src/deploy/deploy';
-import { StackRunner } from '../../src/deploy/terraform';
+import { deploy, synthesizedStacks } from '../../src/pipeline/deploy';
+import { StackRunner } from '../../src/terraform/runner';
 import { LocalPlatform, requireLocalPlatform } from './support';
 
 jest.setTimeout(300_000);

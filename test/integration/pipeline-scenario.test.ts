@@ -25,23 +25,17 @@ import * as path from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { main } from '../../src/cli/index';
 import { ValidationError } from '../../src/errors';
-import { deploy, orphanedStacks, synthesizedStacks } from '../../src/deploy/deploy';
+import { deploy, orphanedStacks, synthesizedStacks } from '../../src/pipeline/deploy';
 import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
 import { loadModel } from '../../src/model';
 import type { Model } from '../../src/model/types';
 import { checkRemovedTenants, computeAffected } from '../../src/pipeline/affected';
 import { decommission, finalizeDecommission } from '../../src/pipeline/decommission';
 import { verifyDecommissioned } from '../../src/pipeline/decommission-check';
-import {
-  renderMarkdown,
-  reviewContext,
-  reviewPlans,
-  summaryLine,
-  type PlanReview,
-} from '../../src/pipeline/plan-review';
+import { renderMarkdown, reviewContext, reviewPlans, summaryLine, type PlanReview } from '../../src/review';
 import { planStacks } from '../../src/pipeline/plan';
-import { readLocalState } from '../../src/pipeline/state';
-import type { TfPlan } from '../../src/pipeline/terraform-json';
+import { readLocalState } from '../../src/terraform/state';
+import type { TfPlan } from '../../src/terraform/json';
 import { synthesize } from '../../src/stacks/synth';
 import { LocalPlatform, requireLocalPlatform, suffix } from './support';
 

@@ -13,8 +13,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { deploy } from '../../src/deploy/deploy';
-import { readyToolchain } from '../../src/deploy/terraform';
+import { deploy } from '../../src/pipeline/deploy';
+import { readyToolchain } from '../../src/terraform/runner';
 import { kafkaClient, loginAnswer } from '../../src/kafka/client';
 import { adminCredentials, down, reset, up } from '../../src/local/cluster';
 import { run } from '../../src/local/exec';
@@ -180,7 +180,7 @@ describe('SCRAM logins survive a broker restart after a credential was deleted (
     await up(unmitigated);
     const tool = ConfigCommand.ensure(platform);
     const keeper = loadModel({ env: ENV, root }).tenants.find((t) => t.id === 'keeper')!.principals[0]!;
-    tool.addScramCredential('shared', keeper.username, platform.secrets.getOrCreate(keeper.secretName));
+    tool.addScramCredential('shared', keeper.username, await platform.secrets.getOrCreate(keeper.secretName));
     tool.addScramCredential('shared', 'xuser', 'xuser-password-for-this-test');
     expect(tool.deleteScramCredential('shared', 'xuser')).toBe(true);
     // keeper.app, admin and xuser: xuser is replayed first, as in the original report

@@ -28,7 +28,7 @@ import {
   type SeekEntry,
   logLevel,
 } from 'kafkajs';
-import { deploy } from '../../src/deploy/deploy';
+import { deploy } from '../../src/pipeline/deploy';
 import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
 import { type Model, type PrincipalModel, type TenantModel, loadModel } from '../../src/model';
 import { secretName as scramSecretName } from '../../src/naming';

@@ -12,10 +12,10 @@ import { TenantTopic } from '../../src/constructs/tenant-topic';
 import { ScramPrincipal } from '../../src/constructs/scram-principal';
 import { PrincipalAcls } from '../../src/constructs/principal-acls';
 import { PrincipalQuota } from '../../src/constructs/principal-quota';
-import { StackRunner } from '../../src/deploy/terraform';
+import { StackRunner } from '../../src/terraform/runner';
 import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
 import { secretName as scramSecretName } from '../../src/naming';
-import type { AclBinding, AclOperation, AclResourceType } from '../../src/model/types';
+import type { AclBinding, AclOperation } from '../../src/model/types';
 import { LocalPlatform, requireLocalPlatform, suffix } from './support';
 
 jest.setTimeout(240_000);
@@ -29,7 +29,7 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
   let runner: StackRunner;
   let workDir: string;
 
-  const binding = (resourceType: AclResourceType, operation: AclOperation): AclBinding => ({
+  const binding = (resourceType: AclBinding['resourceType'], operation: AclOperation): AclBinding => ({
     principal: `User:${username}`,
     host: '*',
     resourceType,
@@ -38,6 +38,7 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
     operation,
     permission: 'Allow',
     reason: 'smoke test',
+    sources: [],
     id: `${resourceType}-${operation}`.toLowerCase(),
   });
 

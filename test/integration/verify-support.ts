@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deploy } from '../../src/deploy/deploy';
+import { deploy } from '../../src/pipeline/deploy';
 import { run } from '../../src/local/exec';
 import { ensureKafkaLibs, kafkaClasspath } from '../../src/local/kafka-runtime';
 import { ADMIN_USER, adminCredentials } from '../../src/local/cluster';

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { CheckFailed } from '../../errors';
 import { formatProblem } from '../../errors';
 import { computeAffected } from '../../pipeline/affected';
-import { diag, table } from '../output';
+import { diag, printJson, table } from '../output';
 import { tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
 
 interface AffectedCliOptions extends ProjectOptions {
@@ -35,7 +35,7 @@ export function affectedCommand(): Command {
       log: diag,
     });
     if (o.json) {
-      process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+      printJson(res);
     } else if (o.names) {
       const names = res.stacks.filter((s) => s.status !== 'removed').map((s) => s.stack);
       if (names.length) process.stdout.write(names.join('\n') + '\n');

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { CheckFailed } from '../../errors';
-import { readyToolchain } from '../../deploy/terraform';
+import { readyToolchain } from '../../terraform/runner';
 import { decommission, finalizeDecommission } from '../../pipeline/decommission';
 import { secretSourceFor } from '../../secrets';
 import { diag, table } from '../output';

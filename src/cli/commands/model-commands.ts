@@ -2,16 +2,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 
-import { projectRoot, tenantJsonSchema } from '../../model';
+import { ENVIRONMENT_RULES, RULES, projectRoot, tenantJsonSchema } from '../../model';
 import type { Model } from '../../model/types';
 import { synthesize } from '../../stacks/synth';
-import { deploy } from '../../deploy/deploy';
-import { readyToolchain } from '../../deploy/terraform';
+import { deploy, describeChangeCounts, totalChangeCounts } from '../../pipeline/deploy';
+import { readyToolchain } from '../../terraform/runner';
 import { secretSourceFor } from '../../secrets';
 import { checkRemovedTenants, refuseRemovedTenants } from '../../pipeline/affected';
-import { diag, table } from '../output';
+import { deployDocument, diag, printJson, table, validateDocument } from '../output';
 import { baseModel, projectModel, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
-import { beforesFromBase, changeProblems } from '../../pipeline/preflight';
+import { beforesFromBase, CHANGE_RULES, changeProblems } from '../../pipeline/preflight';
 import { ValidationError } from '../../errors';
 import { lockedRun, withRunOptions, type RunOptions } from './run-options';
 
@@ -24,27 +24,76 @@ export function outdirOption(description: string): Option {
   return new Option('--out <dir>', description).default(defaultOutdir(), 'cdktf.out in this checkout');
 }
 
+/** One rule of any table, for `validate --rules`. */
+export interface RuleListing {
+  /** What the rule looks at: `environment` (the environment file alone), `tenants` (tenant files with the
+   * environment), `change` (against what is deployed or the base revision: `--base`, plan, deploy). */
+  readonly scope: 'environment' | 'tenants' | 'change';
+  readonly code: string;
+  readonly description: string;
+}
+
+/** Every validation rule, environment first, then tenant rules, then change rules (each table in its order). */
+export function ruleListing(): RuleListing[] {
+  return [
+    ...ENVIRONMENT_RULES.map((r) => ({ scope: 'environment' as const, code: r.code, description: r.describe })),
+    ...RULES.map((r) => ({ scope: 'tenants' as const, code: r.code, description: r.describe })),
+    ...CHANGE_RULES.map((r) => ({ scope: 'change' as const, code: r.code, description: r.describe })),
+  ];
+}
+
 export function validateCommand(): Command {
   return withProjectOptions(
     new Command('validate')
       .description('check every tenant file and the environment; prints every problem at once (exit 1 if any)')
       .addHelpText(
         'before',
-        'Example:\n  kafka-tenancy validate --env local\n  kafka-tenancy validate --base origin/main   # also refuses removed tenant files\n',
+        'Example:\n  kafka-tenancy validate --env local\n  kafka-tenancy validate --base origin/main   # also refuses removed tenant files\n  kafka-tenancy validate --rules              # what is checked, by code\n',
       )
       .option(
         '--base <ref>',
         'git ref: also apply the change rules against that revision (removed tenant files and topics, partition decreases, cluster moves)',
+      )
+      .option('--rules', 'list every rule (scope, code, description) instead of validating')
+      .option(
+        '--json',
+        'print one JSON document on stdout: {ok, env, tenants, problems} (problems with line and col when known); with --rules, {rules}',
       ),
-  ).action((o: ProjectOptions & { base?: string }) => {
-    const model = projectModel(o);
-    if (o.base) {
-      const root = path.resolve(o.root);
-      refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirOf(o) }));
-      const base = baseModel({ env: o.env, tenantsDir: o.tenantsDir, root }, o.base);
-      const changes = base ? changeProblems(beforesFromBase(base), model) : [];
-      if (changes.length) throw new ValidationError(changes);
+  ).action((o: ProjectOptions & { base?: string; rules?: boolean; json?: boolean }) => {
+    if (o.rules) {
+      const rules = ruleListing();
+      if (o.json) {
+        printJson({ rules });
+      } else {
+        const t = table(['scope', 'code', 'description']);
+        rules.forEach((r) => t.push([r.scope, r.code, r.description]));
+        process.stdout.write(t.toString() + '\n');
+      }
+      return;
     }
+    let model: Model;
+    try {
+      model = projectModel(o);
+      if (o.base) {
+        const root = path.resolve(o.root);
+        refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirOf(o) }));
+        const base = baseModel({ env: o.env, tenantsDir: o.tenantsDir, root }, o.base);
+        const changes = base ? changeProblems(beforesFromBase(base), model) : [];
+        if (changes.length) throw new ValidationError(changes);
+      }
+    } catch (err) {
+      // The document, then the usual lines on stderr and exit 1.
+      if (o.json && err instanceof ValidationError) printJson(validateDocument(o.env, null, err.problems));
+      throw err;
+    }
+    if (o.json)
+      printJson(
+        validateDocument(
+          o.env,
+          model.tenants.map((t) => t.id),
+          [],
+        ),
+      );
     diag(`${model.tenants.length} tenant(s) valid for environment "${model.env.name}"`);
   });
 }
@@ -87,10 +136,14 @@ export function synthCommand(): Command {
         'validate, then synthesize one stack per tenant plus the platform stack (no Kafka or Terraform needed)',
       )
       .addHelpText('before', 'Example:\n  kafka-tenancy synth --out cdktf.out\n')
-      .addOption(outdirOption('output folder')),
-  ).action((o: ProjectOptions & { out: string }) => {
+      .addOption(outdirOption('output folder (created with its parents if missing)'))
+      .option('--json', 'print the result (output folder, stacks, partition map file) as JSON on stdout'),
+  ).action((o: ProjectOptions & { out: string; json?: boolean }) => {
     const model = projectModel(o);
+    // cdktf creates the output folder but not its parents: `--out build/cdktf.out` in a fresh checkout works too.
+    fs.mkdirSync(path.resolve(o.out), { recursive: true });
     const res = synthesize(model, path.resolve(o.out));
+    if (o.json) printJson(res);
     diag(
       `synthesized ${res.stacks.length} stacks into ${res.outdir} in ${res.durationMs} ms: ${res.stacks.join(', ')}`,
     );
@@ -116,40 +169,60 @@ export function deployCommand(): Command {
         .option(
           '--base <ref>',
           'git ref deployed before: refuses tenant files removed since then unless decommissioned (any state backend)',
-        ),
+        )
+        .option('--json', 'print per-stack outcomes and added/changed/destroyed counts as JSON on stdout'),
     ),
-  ).action(async (stacks: string[], o: ProjectOptions & RunOptions & { out?: string; base?: string }) => {
-    const model = projectModel(o);
-    let base: Model | undefined;
-    if (o.base) {
-      const root = path.resolve(o.root);
-      refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirOf(o) }));
-      base = baseModel({ env: o.env, tenantsDir: o.tenantsDir, root }, o.base);
+  ).action(async (stacks: string[], o: DeployCliOptions) => {
+    try {
+      await deployAction(stacks, o);
+    } catch (err) {
+      // Refused before anything was applied: the document says why, then the usual diagnostics and exit 1.
+      if (o.json && err instanceof ValidationError)
+        printJson(deployDocument({ env: o.env, results: [], problems: err.problems }));
+      throw err;
     }
-    const cli = readyToolchain(diag);
-    const t0 = Date.now();
-    const results = await lockedRun(o, ['deploy', ...stacks].join(' '), o.out, async (outdir) => {
-      const synth = synthesize(model, outdir);
-      return deploy({
-        model,
-        base,
-        outdir: synth.outdir,
-        stacks,
-        cli,
-        secrets: secretSourceFor(model.env),
-        log: diag,
-        timeoutMs: o.timeout,
-        lockTimeoutMs: o.lockTimeout,
-      });
-    });
-    const t = table(['stack', 'outcome', 'seconds']);
-    results.forEach((r) => t.push([r.stack, r.outcome, (r.durationMs / 1000).toFixed(1)]));
-    process.stdout.write(t.toString() + '\n');
-    diag(
-      `deployed ${results.length} stack(s) with ${cli.flavour} ${cli.version} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
-    process.stdout.write(fleetSummary(model, stacks) + '\n');
   });
+}
+
+type DeployCliOptions = ProjectOptions & RunOptions & { out?: string; base?: string; json?: boolean };
+
+async function deployAction(stacks: string[], o: DeployCliOptions): Promise<void> {
+  const model = projectModel(o);
+  let base: Model | undefined;
+  if (o.base) {
+    const root = path.resolve(o.root);
+    refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirOf(o) }));
+    base = baseModel({ env: o.env, tenantsDir: o.tenantsDir, root }, o.base);
+  }
+  const cli = readyToolchain(diag);
+  const t0 = Date.now();
+  const results = await lockedRun(o, ['deploy', ...stacks].join(' '), o.out, async (outdir) => {
+    const synth = synthesize(model, outdir);
+    return deploy({
+      model,
+      base,
+      outdir: synth.outdir,
+      stacks,
+      cli,
+      secrets: secretSourceFor(model.env),
+      log: diag,
+      timeoutMs: o.timeout,
+      lockTimeoutMs: o.lockTimeout,
+    });
+  });
+  const durationMs = Date.now() - t0;
+  if (o.json) {
+    printJson(deployDocument({ env: model.env.name, results, tool: `${cli.flavour} ${cli.version}`, durationMs }));
+  } else {
+    const t = table(['stack', 'outcome', 'changes', 'seconds']);
+    results.forEach((r) =>
+      t.push([r.stack, r.outcome, describeChangeCounts(r.changes), (r.durationMs / 1000).toFixed(1)]),
+    );
+    process.stdout.write(t.toString() + '\n');
+    process.stdout.write(`total: ${describeChangeCounts(totalChangeCounts(results))} in ${results.length} stack(s)\n`);
+  }
+  diag(`deployed ${results.length} stack(s) with ${cli.flavour} ${cli.version} in ${(durationMs / 1000).toFixed(1)} s`);
+  if (!o.json) process.stdout.write(fleetSummary(model, stacks) + '\n');
 }
 
 /** What each tenant got: tier, cluster, topics, principals, ACL bindings per principal, quotas. */

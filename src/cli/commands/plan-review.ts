@@ -3,16 +3,16 @@ import { Command } from 'commander';
 import { CheckFailed, UsageError, ValidationError } from '../../errors';
 import { beforesFromBase, changeProblems } from '../../pipeline/preflight';
 import {
-  CHANGE_SYMBOL,
   renderMarkdown,
+  renderText,
   reviewContext,
   reviewJson,
   reviewPlans,
   summaryLine,
-  type PlanReview,
   type StackPlan,
-} from '../../pipeline/plan-review';
-import { redactPlan, type TfPlan } from '../../pipeline/terraform-json';
+  type TfPlan,
+} from '../../review';
+import { redactPlan } from '../../terraform/json';
 import { readArgJson, writeArgFile } from '../files';
 import { diag, table } from '../output';
 import { baseModel, projectModel, withProjectOptions, type ProjectOptions } from './project-options';
@@ -52,7 +52,7 @@ export function planReviewCommand(): Command {
     const base = o.base ? baseModel(o, o.base) : undefined;
     const review = reviewPlans(plans, reviewContext(model, base));
     if (o.markdown) writeArgFile(o.markdown, renderMarkdown(review));
-    process.stdout.write(o.json ? JSON.stringify(reviewJson(review), null, 2) + '\n' : renderText(review));
+    process.stdout.write(o.json ? JSON.stringify(reviewJson(review), null, 2) + '\n' : renderText(review, table));
     diag(`reviewed ${plans.length} plan(s): ${summaryLine(review)}${o.markdown ? `; markdown in ${o.markdown}` : ''}`);
     // The change rules every command shares (validate --base, plan, deploy): same codes, same messages.
     const changes = base ? changeProblems(beforesFromBase(base), model) : [];
@@ -74,20 +74,4 @@ export function readPlan(file: string): TfPlan {
     throw new UsageError(`${file} is not ${what}: expected a JSON object`);
   }
   return json as TfPlan;
-}
-
-function renderText(review: PlanReview): string {
-  const out: string[] = [`${review.stacks.length} stack(s): ${summaryLine(review)}`];
-  for (const s of review.stacks) {
-    out.push('', `${s.stack} — ${s.status}${s.file ? ` (${s.file})` : ''}`);
-    if (s.items.length) {
-      const t = table(['', 'resource', 'name', 'what']);
-      s.items.forEach((i) => t.push([CHANGE_SYMBOL[i.change], i.kind, i.subject, i.summary.replace(/`/g, '')]));
-      out.push(t.toString());
-    } else {
-      out.push('  no changes');
-    }
-    for (const r of s.risks) out.push(`  [${r.severity}] ${r.code}: ${r.message.replace(/`/g, '')}`);
-  }
-  return out.join('\n') + '\n';
 }

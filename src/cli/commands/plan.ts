@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { readyToolchain } from '../../deploy/terraform';
+import { readyToolchain } from '../../terraform/runner';
 import { checkRemovedTenants, computeAffected, refuseRemovedTenants } from '../../pipeline/affected';
 import { planStacks } from '../../pipeline/plan';
 import { secretSourceFor } from '../../secrets';
-import { diag, table } from '../output';
+import { diag, planDocument, printJson, table } from '../output';
 import { projectModel, seconds, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
 import { privateRunDir, withRunOptions, type RunOptions } from './run-options';
 
@@ -38,7 +38,7 @@ export function planCommand(): Command {
         '--synth-out <dir>',
         'synth output folder (default: a private folder per run, removed afterwards, so runs never share one)',
       )
-      .option('--json', 'machine-readable output'),
+      .option('--json', 'print per-stack outcomes, plan files and counts as one JSON document on stdout'),
   );
   return withRunOptions(cmd).action(async (stacks: string[], o: PlanCliOptions, cmd: Command) => {
     if (o.affected && !o.base) cmd.error('error: --affected needs --base <ref>', { exitCode: 2 });
@@ -76,7 +76,7 @@ export function planCommand(): Command {
       if (!o.synthOut) fs.rmSync(synthOut, { recursive: true, force: true });
     });
     if (o.json) {
-      process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      printJson(planDocument(path.resolve(o.out), results));
     } else {
       const t = table(['stack', 'outcome', 'add', 'change', 'replace', 'remove', 'seconds']);
       results.forEach((r) => t.push([r.stack, r.outcome, r.add, r.change, r.replace, r.remove, seconds(r.durationMs)]));

@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { withEnvLock, parseDuration } from '../../deploy/env-lock';
-import { DEFAULT_TERRAFORM_TIMEOUT_MS } from '../../deploy/terraform';
+import { withEnvLock, parseDuration } from '../../pipeline/env-lock';
+import { DEFAULT_TERRAFORM_TIMEOUT_MS } from '../../terraform/runner';
 import { localDir } from '../../local/paths';
 import { diag } from '../output';
 

@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { EnvironmentError, ValidationError } from '../../errors';
-import { synthesizedStacks } from '../../deploy/deploy';
-import { readyToolchain, secretVariables } from '../../deploy/terraform';
+import { synthesizedStacks } from '../../pipeline/deploy';
+import { readyToolchain, secretVariables } from '../../terraform/runner';
 import { ensureCliConfig } from '../../local/toolchain';
 import { loadEnvironment } from '../../model';
 import { secretSourceFor, type SecretSource } from '../../secrets';
@@ -48,11 +48,11 @@ export function exportLines(vars: Readonly<Record<string, string>>): string[] {
  * TF_VAR_* of every secret variable the given stacks declare (all stacks when `stacks` is empty), one value per
  * variable. Stacks share variables (every stack on a cluster wants its admin password); the values are the same.
  */
-export function collectSecretVariables(
+export async function collectSecretVariables(
   outdir: string,
   stacks: readonly string[],
   secrets: SecretSource,
-): { stacks: string[]; vars: Record<string, string> } {
+): Promise<{ stacks: string[]; vars: Record<string, string> }> {
   if (!fs.existsSync(path.join(outdir, 'manifest.json'))) {
     throw new EnvironmentError(`no synthesized stacks in ${outdir}`, 'run kafka-tenancy synth first (or pass --out)');
   }
@@ -71,7 +71,7 @@ export function collectSecretVariables(
   const selected = stacks.length ? all.filter((s) => stacks.includes(s)) : all;
   const vars: Record<string, string> = {};
   for (const stack of selected) {
-    for (const [name, value] of Object.entries(secretVariables(path.join(outdir, 'stacks', stack), secrets))) {
+    for (const [name, value] of Object.entries(await secretVariables(path.join(outdir, 'stacks', stack), secrets))) {
       if (value !== undefined) vars[name] = value;
     }
   }
@@ -183,10 +183,10 @@ export function tfEnvCommand(): Command {
         '--no-toolchain',
         'secrets only: leave out CHECKPOINT_DISABLE, TF_CLI_CONFIG_FILE, CDKTF_DISABLE_PLUGIN_CACHE_ENV, TF_PLUGIN_CACHE_DIR and TERRAFORM_BINARY_NAME',
       ),
-  ).action((o: TfEnvOptions) => {
+  ).action(async (o: TfEnvOptions) => {
     const env = loadEnvironment(o.env, path.resolve(o.root));
     const outdir = path.resolve(o.out);
-    const { stacks, vars } = collectSecretVariables(outdir, o.stack, secretSourceFor(env));
+    const { stacks, vars } = await collectSecretVariables(outdir, o.stack, secretSourceFor(env));
     const toolchain = o.toolchain ? toolchainExports(readyToolchain(diag).bin) : {};
     const lines: string[] = [];
     if (o.varFile) {

@@ -300,13 +300,18 @@ export async function quotaChecks(
   const floodSeconds = options.floodSeconds ?? 3;
   const checks: Check[] = [];
   const notes: string[] = [];
-  const enforced: Check[] = [];
+  /** Each per-principal burst check with the username it probes. */
+  const enforced: { check: Check; username: string }[] = [];
+  /** Usernames of the noisy-neighbour checks' principals (both sides of each flood). */
+  const flooded = new Set<string>();
   for (const cluster of [...new Set(scoped.map((a) => a.cluster))].sort()) {
     const here = scoped.filter((a) => a.cluster === cluster);
     const snap = await ctx.snapshot(cluster).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
     if (snap instanceof Error) {
       // No broker windows to size the probes with (e.g. the cluster stopped answering): each probe reports why.
-      enforced.push(...here.map((actor) => enforcedCheck(ctx, actor, snap)));
+      enforced.push(
+        ...here.map((actor) => ({ check: enforcedCheck(ctx, actor, snap), username: actor.principal.username })),
+      );
       continue;
     }
     for (const actor of here) {
@@ -316,7 +321,7 @@ export async function quotaChecks(
           `quota of ${actor.principal.username} (${kibs(actor.principal.quota.producerByteRate)}) not probed: a burst would need ${mib(need)}, over the ${mib(budget)} budget`,
         );
       } else {
-        enforced.push(enforcedCheck(ctx, actor, snap));
+        enforced.push({ check: enforcedCheck(ctx, actor, snap), username: actor.principal.username });
       }
     }
     const tenantsHere = here.filter((a) => a.tenant);
@@ -341,11 +346,11 @@ export async function quotaChecks(
       );
     } else {
       checks.push(noisyNeighbourCheck(ctx, noisy, quiet, snap, floodSeconds, cap));
+      flooded.add(noisy.principal.username).add(quiet.principal.username);
     }
   }
   // The flood first, on quiet windows; then the per-principal bursts, those of the flood's two principals last so
   // their windows have aged.
-  const flooded = new Set(checks.flatMap((c) => c.id.replace(/^[^:]*:/, '').split('+')));
-  const later = (c: Check) => (flooded.has(c.id.replace(/^[^:]*:/, '')) ? 1 : 0);
-  return { checks: [...checks, ...enforced.sort((a, b) => later(a) - later(b))], notes };
+  const later = (e: { username: string }) => (flooded.has(e.username) ? 1 : 0);
+  return { checks: [...checks, ...enforced.sort((a, b) => later(a) - later(b)).map((e) => e.check)], notes };
 }

@@ -39,6 +39,7 @@ const binding = (over: Partial<AclBinding> = {}): AclBinding => ({
   operation: 'Read',
   permission: 'Allow',
   reason: 'test',
+  sources: [],
   id: `acl-${over.operation ?? 'Read'}-${over.resourceType ?? 'Topic'}`.toLowerCase(),
   ...over,
 });
@@ -129,8 +130,16 @@ describe('PrincipalAcls', () => {
   });
 
   it.each([
-    ['a wildcard principal', binding({ principal: 'User:*' }), /wildcard-principal: principal User:\* is every authenticated user/],
-    ['a prefix without the separator', binding({ resourceName: 'acme' }), /prefix-without-separator: prefix "acme" does not end with "\."/],
+    [
+      'a wildcard principal',
+      binding({ principal: 'User:*' }),
+      /wildcard-principal: principal User:\* is every authenticated user/,
+    ],
+    [
+      'a prefix without the separator',
+      binding({ resourceName: 'acme' }),
+      /prefix-without-separator: prefix "acme" does not end with "\."/,
+    ],
     [
       'a literal "*" group',
       binding({ resourceType: 'Group', patternType: 'Literal', resourceName: '*' }),

@@ -4,9 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatProblem, ValidationError } from '../../../src/errors';
-import { type Environment, loadEnvironment } from '../../../src/model/environment';
-import type { ParsedTenant } from '../../../src/model/load';
-import { parseTenant } from '../../../src/model/tenant-schema';
+import { type Environment, type ParsedEnvironment, readEnvironment } from '../../../src/model/environment';
+import { decodeTenant, type ParsedTenant } from '../../../src/model/load';
 
 export const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
 export const VALID_DIR = path.join(FIXTURES, 'valid');
@@ -14,7 +13,12 @@ export const INVALID_DIR = path.join(FIXTURES, 'invalid');
 
 /** environments/test.yaml of the fixtures: 3-broker clusters shared, shared-eu, dedicated, dedicated-2. */
 export function testEnv(): Environment {
-  return loadEnvironment('test', FIXTURES);
+  return testEnvironment().env;
+}
+
+/** The same, with its file and the positions of its fields (what `buildModel` takes). */
+export function testEnvironment(): ParsedEnvironment {
+  return readEnvironment('test', FIXTURES);
 }
 
 const roots: string[] = [];
@@ -44,9 +48,9 @@ export function makeRoot(files: Record<string, string>, options: { neighbours?: 
 export function tenant(yaml: string, file?: string): ParsedTenant {
   const raw = parseYaml(yaml) as { id?: string };
   const name = file ?? `tenants/${raw.id}.yaml`;
-  const result = parseTenant(name, raw);
-  if (!result.spec) throw new Error(`fixture does not decode:\n${result.problems.map(formatProblem).join('\n')}`);
-  return { file: name, spec: result.spec };
+  const result = decodeTenant(name, yaml);
+  if (!result.tenant) throw new Error(`fixture does not decode:\n${result.problems.map(formatProblem).join('\n')}`);
+  return result.tenant;
 }
 
 /** The formatted problems a call throws as a ValidationError (empty if it does not throw). */

@@ -1,6 +1,6 @@
 import { removedTenantVerdict, reusedTenantIdProblems, reviewBlockerProblems } from '../../../src/pipeline/guards';
-import { reviewPlans, type StackContext } from '../../../src/pipeline/plan-review';
-import type { TfPlan } from '../../../src/pipeline/terraform-json';
+import { reviewPlans, type StackContext } from '../../../src/review';
+import type { TfPlan } from '../../../src/terraform/json';
 import { planPhases } from '../../../src/pipeline/decommission';
 import { formatProblem } from '../../../src/errors';
 import {
@@ -9,7 +9,7 @@ import {
   mask,
   stateResources,
   type StateResource,
-} from '../../../src/pipeline/terraform-json';
+} from '../../../src/terraform/json';
 
 describe('removed tenant verdict', () => {
   const topic: StateResource = {

@@ -10,7 +10,7 @@ import { formatProblem } from '../../../src/errors';
 import { loadModel } from '../../../src/model';
 import type { Model } from '../../../src/model/types';
 import { beforeFromState, beforesFromBase, CHANGE_RULES, changeProblems } from '../../../src/pipeline/preflight';
-import type { StateResource } from '../../../src/pipeline/terraform-json';
+import type { StateResource } from '../../../src/terraform/json';
 
 const REPO_ROOT = path.join(__dirname, '..', '..', '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-preflight-'));

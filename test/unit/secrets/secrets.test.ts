@@ -8,20 +8,20 @@ describe('LocalFileSecrets', () => {
   const file = path.join(dir, 'nested', 'local.json');
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('generates a secret on first use and returns the same one afterwards', () => {
-    const a = new LocalFileSecrets(file).getOrCreate('scram/acme.billing');
+  it('generates a secret on first use and returns the same one afterwards', async () => {
+    const a = await new LocalFileSecrets(file).getOrCreate('scram/acme.billing');
     expect(a).toHaveLength(32);
-    expect(new LocalFileSecrets(file).getOrCreate('scram/acme.billing')).toBe(a);
+    expect(await new LocalFileSecrets(file).getOrCreate('scram/acme.billing')).toBe(a);
   });
 
   it('writes the file readable by its owner only', () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('sees secrets another process added since', () => {
+  it('sees secrets another process added since', async () => {
     const reader = new LocalFileSecrets(file);
     expect(reader.get('scram/globex.api')).toBeUndefined();
-    new LocalFileSecrets(file).getOrCreate('scram/globex.api');
+    await new LocalFileSecrets(file).getOrCreate('scram/globex.api');
     expect(reader.get('scram/globex.api')).toBeDefined();
   });
 });
@@ -35,9 +35,9 @@ describe('EnvSecrets', () => {
     expect(EnvSecrets.variableName('scram/acme.eu-billing')).not.toBe(EnvSecrets.variableName('scram/acme-eu.billing'));
   });
 
-  it('refuses to invent a missing secret and says which variable to set', () => {
+  it('refuses to invent a missing secret and says which variable to set', async () => {
     delete process.env.KAFKA_TENANCY_SECRET_ADMIN___SHARED;
-    expect(() => new EnvSecrets().getOrCreate('admin/shared')).toThrow(/KAFKA_TENANCY_SECRET_ADMIN___SHARED/);
+    await expect(new EnvSecrets().getOrCreate('admin/shared')).rejects.toThrow(/KAFKA_TENANCY_SECRET_ADMIN___SHARED/);
   });
 });
 
@@ -58,7 +58,8 @@ describe('LocalFileSecrets under concurrent writers', () => {
     const script = (i: number) =>
       `const { LocalFileSecrets } = require(${JSON.stringify(compiled)});` +
       `const s = new LocalFileSecrets(${JSON.stringify(file)});` +
-      `for (let j = 0; j < 20; j++) s.getOrCreate('scram/t${i}.app' + j);`;
+      `(async () => { for (let j = 0; j < 20; j++) await s.getOrCreate('scram/t${i}.app' + j); })()` +
+      `.catch((e) => { console.error(e); process.exit(1); });`;
     const runs = [0, 1, 2, 3].map(
       (i) =>
         new Promise<number>((resolve) => {

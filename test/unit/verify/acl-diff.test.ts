@@ -102,8 +102,8 @@ describe('diffPrincipal', () => {
 
   it('treats a DENY or a host restriction as a different binding', () => {
     const original = live.find((a) => a.principal === billing.principal)!;
-    const deny = { ...original, permission: 'Deny' };
-    const host = { ...original, host: '10.0.0.1' };
+    const deny: LiveAcl = { ...original, permission: 'Deny' };
+    const host: LiveAcl = { ...original, host: '10.0.0.1' };
     expect(diffPrincipal(billing.principal, acme.cluster, billing.acls, [...live, deny, host]).extra).toEqual([
       deny,
       host,
@@ -158,7 +158,7 @@ describe('reachesPrefix', () => {
     ['Literal', '*', 'acme.', true],
     ['Literal', 'acme.orders', 'acme.', true],
     ['Literal', 'acme', 'acme.', false],
-  ])('%s "%s" reaches "%s": %s', (patternType, resourceName, prefix, expected) => {
+  ] as const)('%s "%s" reaches "%s": %s', (patternType, resourceName, prefix, expected) => {
     expect(reachesPrefix({ patternType, resourceName }, prefix)).toBe(expected);
   });
 });

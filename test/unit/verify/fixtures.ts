@@ -2,8 +2,8 @@
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildModel } from '../../../src/model/build';
-import { loadEnvironment } from '../../../src/model/environment';
-import { parseTenant } from '../../../src/model/tenant-schema';
+import { readEnvironment } from '../../../src/model/environment';
+import { decodeTenant } from '../../../src/model/load';
 import type { Model } from '../../../src/model/types';
 import type { LiveAcl } from '../../../src/verify/acl-diff';
 import type { CheckResult, VerificationReport } from '../../../src/verify/types';
@@ -75,15 +75,14 @@ export interface SmallModelOptions {
 }
 
 export function smallModel(opts: SmallModelOptions = {}): Model {
-  const env = loadEnvironment('test', FIXTURES);
+  const env = readEnvironment('test', FIXTURES);
   const sources = [...TENANTS, ...(opts.withDedicated ? [DEDICATED] : [])];
   const tenants = sources.map((source) => {
     const id = (parseYaml(source) as { id: string }).id;
     const yaml = opts.extra?.[id] ? `${source}\n${opts.extra[id]}\n` : source;
-    const raw = parseYaml(yaml) as { id: string };
-    const parsed = parseTenant(`tenants/${raw.id}.yaml`, raw);
-    if (!parsed.spec) throw new Error(`fixture ${raw.id} does not decode`);
-    return { file: `tenants/${raw.id}.yaml`, spec: parsed.spec };
+    const { tenant } = decodeTenant(`tenants/${id}.yaml`, yaml);
+    if (!tenant) throw new Error(`fixture ${id} does not decode`);
+    return tenant;
   });
   return buildModel(env, tenants);
 }

@@ -202,7 +202,7 @@ describe('VerifyContext on a cluster marked unreachable', () => {
   async function frozenContext() {
     const model = smallModel();
     const h = health(probeOf({ [model.env.sharedCluster]: 'KafkaJSConnectionError' }));
-    const ctx = new VerifyContext(model, { get: () => 'pw', getOrCreate: () => 'pw' }, undefined, h);
+    const ctx = new VerifyContext(model, { get: () => 'pw', getOrCreate: async () => 'pw' }, undefined, h);
     await h.suspect(model.env.sharedCluster, 'test');
     return { model, ctx };
   }

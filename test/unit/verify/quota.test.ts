@@ -49,7 +49,7 @@ describe('quota.noisy-neighbour', () => {
 
   async function neighbourCheck() {
     const model = smallModel();
-    const ctx = new VerifyContext(model, { get: () => 'pw', getOrCreate: () => 'pw' });
+    const ctx = new VerifyContext(model, { get: () => 'pw', getOrCreate: async () => 'pw' });
     jest.spyOn(ctx, 'snapshot').mockImplementation(async (cluster) => ({
       cluster,
       topics: new Map(),

@@ -53,7 +53,7 @@ describe('dedicated-tier.auth-refused', () => {
 
   const authChecks = () => {
     const model = smallModel({ withDedicated: true });
-    const secrets = { get: () => 'pw', getOrCreate: () => 'pw' };
+    const secrets = { get: () => 'pw', getOrCreate: async () => 'pw' };
     const ctx = new VerifyContext(model, secrets);
     return dedicatedTierChecks(ctx, ctx.actors(), new Scope(model, ['bank']));
   };

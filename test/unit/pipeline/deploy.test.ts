@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatProblem, ValidationError } from '../../../src/errors';
-import { deploy, preApplyProblems } from '../../../src/deploy/deploy';
+import { deploy, preApplyProblems } from '../../../src/pipeline/deploy';
 import type { TerraformCli } from '../../../src/local/toolchain';
 import { loadModel } from '../../../src/model';
 import type { Model } from '../../../src/model/types';
-import { reviewContext } from '../../../src/pipeline/plan-review';
-import type { TfPlan } from '../../../src/pipeline/terraform-json';
+import { reviewContext } from '../../../src/review';
+import type { TfPlan } from '../../../src/terraform/json';
 import type { SecretSource } from '../../../src/secrets';
 
 const REPO_ROOT = path.join(__dirname, '..', '..', '..');

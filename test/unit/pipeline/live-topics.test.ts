@@ -1,11 +1,11 @@
 import { EnvironmentError } from '../../../src/errors';
-import { adminTopicLister } from '../../../src/deploy/live-topics';
+import { adminTopicLister } from '../../../src/pipeline/live-topics';
 import { loadEnvironment } from '../../../src/model/environment';
 import type { SecretSource } from '../../../src/secrets';
 
 describe('listing topics as admin (the new-tenant check)', () => {
   const password = 'not-printed-anywhere-4242';
-  const secrets: SecretSource = { get: () => password, getOrCreate: () => password };
+  const secrets: SecretSource = { get: () => password, getOrCreate: async () => password };
   const local = loadEnvironment('local');
 
   it('refuses a cluster the environment does not have', async () => {

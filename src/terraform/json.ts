@@ -8,54 +8,11 @@
  * `redactPlan` first.
  */
 import { REVOKED_CREDENTIAL_VERSION, secretForVariable } from '../model/terraform-names';
+import type { TfModuleValues, TfPlan, TfResourceChange } from './plan-json';
+import { SENSITIVE } from './plan-json';
 
-export type TfAction = 'no-op' | 'create' | 'read' | 'update' | 'delete' | 'forget';
-
-export interface TfResourceChange {
-  readonly address: string;
-  readonly mode?: string;
-  readonly type: string;
-  readonly name: string;
-  readonly change: {
-    readonly actions: readonly TfAction[];
-    readonly before: Record<string, unknown> | null;
-    readonly after: Record<string, unknown> | null;
-    readonly before_sensitive?: unknown;
-    readonly after_sensitive?: unknown;
-    readonly after_unknown?: unknown;
-    readonly replace_paths?: readonly (readonly (string | number)[])[];
-  };
-  readonly action_reason?: string;
-}
-
-interface TfModuleValues {
-  readonly resources?: readonly {
-    readonly address: string;
-    readonly mode?: string;
-    readonly type: string;
-    readonly name: string;
-    readonly values?: Record<string, unknown>;
-    readonly sensitive_values?: unknown;
-  }[];
-  readonly child_modules?: readonly TfModuleValues[];
-}
-
-/** `terraform show -json <planfile>` (the fields we read; everything else passes through untouched). */
-export interface TfPlan {
-  readonly format_version?: string;
-  readonly terraform_version?: string;
-  readonly variables?: Record<string, { readonly value?: unknown }>;
-  readonly resource_changes?: readonly TfResourceChange[];
-  readonly planned_values?: { readonly root_module?: TfModuleValues };
-  readonly prior_state?: { readonly values?: { readonly root_module?: TfModuleValues } };
-  readonly configuration?: {
-    readonly root_module?: { readonly variables?: Record<string, { readonly sensitive?: boolean }> };
-  };
-  readonly errored?: boolean;
-  readonly [key: string]: unknown;
-}
-
-export const SENSITIVE = '(sensitive)';
+// The plan's shape lives with plan review (the lowest layer that reads plans); re-exported for the pipeline.
+export { SENSITIVE, type TfAction, type TfModuleValues, type TfPlan, type TfResourceChange } from './plan-json';
 
 /**
  * Replace every value Terraform marks sensitive with "(sensitive)", and every variable value that is a secret

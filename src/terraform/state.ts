@@ -6,7 +6,7 @@ import { EnvironmentError } from '../errors';
 import { stateDir } from '../local/paths';
 import { terraformEnv, type TerraformCli } from '../local/toolchain';
 import type { Environment } from '../model/environment';
-import { stateResources, type StateResource } from './terraform-json';
+import { stateResources, type StateResource } from './json';
 
 /** The local backend's state file of a stack; undefined for remote backends. */
 export function localStateFile(env: Environment, stack: string): string | undefined {

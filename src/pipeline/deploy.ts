@@ -4,15 +4,15 @@ import { ValidationError, type Problem } from '../errors';
 import type { Model } from '../model/types';
 import { stateDir } from '../local/paths';
 import type { TerraformCli } from '../local/toolchain';
-import { reusedTenantIdProblems, reviewBlockerProblems } from '../pipeline/guards';
-import { reviewContext, reviewPlans, type ReviewContext } from '../pipeline/plan-review';
-import { beforeFromState, beforesFromBase, changeProblems } from '../pipeline/preflight';
-import { readLocalState, terraformState } from '../pipeline/state';
-import { deployedTopics, redactPlan, stateResources, type TfPlan } from '../pipeline/terraform-json';
+import { reusedTenantIdProblems, reviewBlockerProblems } from './guards';
+import { reviewContext, reviewPlans, type ReviewContext } from '../review';
+import { beforeFromState, beforesFromBase, changeProblems } from './preflight';
+import { readLocalState, terraformState } from '../terraform/state';
+import { deployedTopics, redactPlan, stateResources, type TfAction, type TfPlan } from '../terraform/json';
 import type { SecretSource } from '../secrets';
 import { deployOrder } from '../stacks/app';
 import { adminTopicLister, type TopicLister } from './live-topics';
-import { isTransientProviderError, StackRunner, type PlanOutcome } from './terraform';
+import { isTransientProviderError, StackRunner, type PlanOutcome } from '../terraform/runner';
 
 export interface DeployOptions {
   readonly model: Model;
@@ -39,7 +39,70 @@ export interface DeployOptions {
 export interface StackDeployResult {
   readonly stack: string;
   readonly outcome: 'applied' | 'no-changes';
+  /** What the reviewed plan applied; all zero for `no-changes`. */
+  readonly changes: ChangeCounts;
   readonly durationMs: number;
+}
+
+/**
+ * Terraform's apply summary ("1 imported, 2 added, 1 changed, 1 destroyed"), counted from a plan JSON's
+ * `resource_changes`: a replacement is one added and one destroyed; `forget` (a `removed` block with
+ * `destroy = false`) leaves the object alone, so it is counted apart, never as destroyed.
+ */
+export interface ChangeCounts {
+  readonly imported: number;
+  readonly added: number;
+  readonly changed: number;
+  readonly destroyed: number;
+  readonly forgotten: number;
+}
+
+export const NO_CHANGES: ChangeCounts = { imported: 0, added: 0, changed: 0, destroyed: 0, forgotten: 0 };
+
+const COUNTED: Partial<Record<TfAction, keyof ChangeCounts>> = {
+  create: 'added',
+  update: 'changed',
+  delete: 'destroyed',
+  forget: 'forgotten',
+};
+
+export function planChangeCounts(plan: TfPlan): ChangeCounts {
+  const n = { ...NO_CHANGES };
+  for (const rc of plan.resource_changes ?? []) {
+    if (rc.mode === 'data') continue;
+    for (const action of rc.change.actions) {
+      const key = COUNTED[action];
+      if (key) n[key]++;
+    }
+    // `change.importing` (Terraform ≥ 1.5) marks a resource an import block adopts.
+    if ((rc.change as { importing?: unknown }).importing) n.imported++;
+  }
+  return n;
+}
+
+export function addChangeCounts(a: ChangeCounts, b: ChangeCounts): ChangeCounts {
+  return {
+    imported: a.imported + b.imported,
+    added: a.added + b.added,
+    changed: a.changed + b.changed,
+    destroyed: a.destroyed + b.destroyed,
+    forgotten: a.forgotten + b.forgotten,
+  };
+}
+
+export function totalChangeCounts(results: readonly StackDeployResult[]): ChangeCounts {
+  return results.reduce<ChangeCounts>((sum, r) => addChangeCounts(sum, r.changes), NO_CHANGES);
+}
+
+/** `2 added, 1 changed, 0 destroyed`, with `N imported` and `N forgotten` only when there are any. */
+export function describeChangeCounts(c: ChangeCounts): string {
+  return [
+    ...(c.imported ? [`${c.imported} imported`] : []),
+    `${c.added} added`,
+    `${c.changed} changed`,
+    `${c.destroyed} destroyed`,
+    ...(c.forgotten ? [`${c.forgotten} forgotten`] : []),
+  ].join(', ');
 }
 
 /** Stacks as synthesized, in deploy order: platform first, then tenants by name (no stack depends on another in cdktf). */
@@ -153,8 +216,14 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
   await Promise.all(clusters.map((c) => liveTopics(c)));
 
   const problems: Problem[] = [];
-  const planned: Array<{ stack: string; runner: StackRunner; outcome: PlanOutcome; planMs: number; first: boolean }> =
-    [];
+  const planned: Array<{
+    stack: string;
+    runner: StackRunner;
+    outcome: PlanOutcome;
+    changes: ChangeCounts;
+    planMs: number;
+    first: boolean;
+  }> = [];
   for (const stack of selected) {
     const t0 = Date.now();
     const runner = new StackRunner(path.join(opts.outdir, 'stacks', stack), opts.cli, opts.secrets, runnerOpts);
@@ -184,12 +253,14 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
     }
     log(`[${stack}] plan`);
     const outcome: PlanOutcome = await runner.plan();
+    let counts = NO_CHANGES;
     if (outcome === 'changes') {
       const plan = (await runner.showPlanJson()) as TfPlan;
       const skip = new Set([...pending, ...adopt.map((t) => t.name)]);
       problems.push(...(await preApplyProblems(stack, plan, ctx, opts.model, liveTopics, skip)));
+      counts = planChangeCounts(plan);
     }
-    planned.push({ stack, runner, outcome, planMs: Date.now() - t0, first: inState.size === 0 });
+    planned.push({ stack, runner, outcome, changes: counts, planMs: Date.now() - t0, first: inState.size === 0 });
   }
   if (problems.length) {
     for (const p of planned) fs.rmSync(path.join(p.runner.stackDir, 'plan.tfplan'), { force: true });
@@ -197,7 +268,7 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
   }
 
   const results: StackDeployResult[] = [];
-  for (const { stack, runner, outcome, planMs, first } of planned) {
+  for (const { stack, runner, outcome, changes, planMs, first } of planned) {
     const t0 = Date.now();
     if (outcome === 'changes') {
       // A first apply writes down what it is about to create, so that if it is interrupted the next run can
@@ -211,9 +282,11 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
       await applyWithRetry(stack, runner, ctx, opts.model, liveTopics, log);
       clearPendingTopics(opts.model, stack);
     }
+    // Counted from the reviewed plan: a re-plan after a lost connection only finishes that plan.
     results.push({
       stack,
       outcome: outcome === 'changes' ? 'applied' : 'no-changes',
+      changes,
       durationMs: planMs + Date.now() - t0,
     });
   }

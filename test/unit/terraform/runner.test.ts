@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EnvironmentError } from '../../../src/errors';
-import { PLAN_ONLY_PASSWORD, secretVariables, StackRunner } from '../../../src/deploy/terraform';
+import { PLAN_ONLY_PASSWORD, secretVariables, StackRunner } from '../../../src/terraform/runner';
 import type { TerraformCli } from '../../../src/local/toolchain';
 import type { SecretSource } from '../../../src/secrets';
 
@@ -13,13 +13,13 @@ describe('plan-only stack runner', () => {
   /** Holds only the admin password, like the pull-request job. */
   const adminOnly: SecretSource = {
     get: (n) => (n === 'admin/shared' ? 'admin-secret' : undefined),
-    getOrCreate: (n) => {
+    getOrCreate: async (n) => {
       asked.push(n);
       if (n !== 'admin/shared') throw new EnvironmentError(`secret "${n}" is missing`);
       return 'admin-secret';
     },
   };
-  const all: SecretSource = { get: (n) => `secret-of-${n}`, getOrCreate: (n) => `secret-of-${n}` };
+  const all: SecretSource = { get: (n) => `secret-of-${n}`, getOrCreate: async (n) => `secret-of-${n}` };
 
   beforeAll(() => {
     fs.mkdirSync(stackDir);
@@ -32,21 +32,21 @@ describe('plan-only stack runner', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('feeds placeholders for SCRAM passwords and asks the secret source for the admin password only', () => {
+  it('feeds placeholders for SCRAM passwords and asks the secret source for the admin password only', async () => {
     asked.length = 0;
-    expect(secretVariables(stackDir, adminOnly, { planOnly: true })).toEqual({
+    expect(await secretVariables(stackDir, adminOnly, { planOnly: true })).toEqual({
       TF_VAR_admin_password_shared: 'admin-secret',
       TF_VAR_scram_password_acme__app: PLAN_ONLY_PASSWORD,
     });
     expect(asked).toEqual(['admin/shared']);
   });
 
-  it('feeds the real passwords otherwise (deploy), and fails without them', () => {
-    expect(secretVariables(stackDir, all)).toEqual({
+  it('feeds the real passwords otherwise (deploy), and fails without them', async () => {
+    expect(await secretVariables(stackDir, all)).toEqual({
       TF_VAR_admin_password_shared: 'secret-of-admin/shared',
       TF_VAR_scram_password_acme__app: 'secret-of-scram/acme.app',
     });
-    expect(() => secretVariables(stackDir, adminOnly)).toThrow('secret "scram/acme.app" is missing');
+    await expect(secretVariables(stackDir, adminOnly)).rejects.toThrow('secret "scram/acme.app" is missing');
   });
 
   it('refuses apply and destroy without running terraform', async () => {
@@ -76,7 +76,7 @@ describe('stack runner and a remote state that does not exist yet', () => {
     );
   });
   const cli: TerraformCli = { bin, flavour: 'terraform', version: '1.11.4' };
-  const none: SecretSource = { get: () => undefined, getOrCreate: () => 'x' };
+  const none: SecretSource = { get: () => undefined, getOrCreate: async () => 'x' };
   const seen = async () => {
     const runner = new StackRunner(stackDir, cli, none);
     await runner.init();

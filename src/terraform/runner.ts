@@ -79,7 +79,9 @@ export const PLAN_ONLY_PASSWORD = 'plan-only-placeholder-never-applied';
 export class StackRunner {
   readonly name: string;
   readonly planOnly: boolean;
-  private readonly secretsEnv: NodeJS.ProcessEnv;
+  /** Asked for on the first terraform command: creating a missing secret waits for the secrets file's lock. */
+  private secretsEnv?: Promise<NodeJS.ProcessEnv>;
+  private readonly secrets: SecretSource;
   private readonly timeoutMs: number;
   private readonly lockTimeoutMs: number;
   /** Non-secret variables the runner decides (TF_VAR_kafka_tenancy_new_stack). */
@@ -95,7 +97,12 @@ export class StackRunner {
     this.planOnly = opts.planOnly ?? false;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TERRAFORM_TIMEOUT_MS;
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 0;
-    this.secretsEnv = secretVariables(stackDir, secrets, { planOnly: this.planOnly });
+    this.secrets = secrets;
+  }
+
+  private secretEnv(): Promise<NodeJS.ProcessEnv> {
+    this.secretsEnv ??= secretVariables(this.stackDir, this.secrets, { planOnly: this.planOnly });
+    return this.secretsEnv;
   }
 
   private refusePlanOnly(what: string): void {
@@ -112,7 +119,7 @@ export class StackRunner {
   ): Promise<{ status: number; stdout: string; stderr: string }> {
     const res = await runSupervised(this.cli.bin, args, {
       cwd: this.stackDir,
-      env: terraformEnv({ ...this.runEnv, ...this.secretsEnv }),
+      env: terraformEnv({ ...this.runEnv, ...(await this.secretEnv()) }),
       timeoutMs: this.timeoutMs,
     });
     const out = `${res.stdout}\n${res.stderr}`.trim().split('\n').slice(-40).join('\n');
@@ -190,11 +197,11 @@ export class StackRunner {
  * TF_VAR_* for every secret variable the synthesized stack declares, from the secret source. With `planOnly`,
  * SCRAM passwords are placeholders and the secret source is asked for admin passwords only.
  */
-export function secretVariables(
+export async function secretVariables(
   stackDir: string,
   secrets: SecretSource,
   opts: StackRunnerOptions = {},
-): NodeJS.ProcessEnv {
+): Promise<NodeJS.ProcessEnv> {
   const file = path.join(stackDir, 'cdk.tf.json');
   const stack = JSON.parse(fs.readFileSync(file, 'utf8')) as { variable?: Record<string, unknown> };
   const env: NodeJS.ProcessEnv = {};
@@ -203,12 +210,12 @@ export function secretVariables(
     if (!s) continue;
     env[`TF_VAR_${name}`] =
       s.kind === 'admin'
-        ? secrets.getOrCreate(secretNames.admin(s.cluster))
+        ? await secrets.getOrCreate(secretNames.admin(s.cluster))
         : s.kind === 'revocation'
           ? randomPassword() // fresh on every run and never written down: see REVOCATION_VARIABLE
           : opts.planOnly
             ? PLAN_ONLY_PASSWORD
-            : secrets.getOrCreate(s.secret);
+            : await secrets.getOrCreate(s.secret);
   }
   return env;
 }

@@ -1,0 +1,181 @@
+/**
+ * Rules across the fields of one environment file: the shared cluster, replication within each cluster's brokers,
+ * platform consumers reading declared shared topics, retirements coherent. They run when the environment loads,
+ * before any tenant rule (which relies on them).
+ */
+import type { Problem } from '../../errors';
+
+/**
+ * The fields of an environment these rules read. Structural, so that this file need not import environment.ts,
+ * which runs these rules when it loads a file (the decoded `Environment` fits).
+ */
+export interface EnvironmentFields {
+  readonly clusters: Readonly<
+    Record<
+      string,
+      {
+        readonly dedicated: boolean;
+        readonly bootstrapServers: readonly string[];
+        readonly brokers: number;
+        readonly replicationFactor: number;
+        readonly local?: { readonly clientPort: number; readonly controllerPort: number };
+      }
+    >
+  >;
+  readonly sharedCluster: string;
+  readonly sharedTopics: ReadonlyArray<{ readonly name: string }>;
+  readonly retiredSharedTopics: ReadonlyArray<{ readonly name: string }>;
+  readonly platformConsumers: ReadonlyArray<{ readonly name: string; readonly consumes: readonly string[] }>;
+}
+
+export interface EnvironmentRuleContext {
+  readonly env: EnvironmentFields;
+  /** The environment file relative to the project root, e.g. `environments/local.yaml`. */
+  readonly file: string;
+}
+
+export interface EnvironmentRule {
+  readonly code: string;
+  /** One line for the docs and `kafka-tenancy validate --rules`. */
+  readonly describe: string;
+  check(ctx: EnvironmentRuleContext): Problem[];
+}
+
+const sharedTopicSet = (env: EnvironmentFields) => new Set(env.sharedTopics.map((t) => t.name));
+
+/** `host:port` as a comparable key: the host lowercased, `localhost` as the loopback address local clusters use. */
+const addressKey = (hostPort: string): string => {
+  const i = hostPort.lastIndexOf(':');
+  const host = hostPort.slice(0, i).toLowerCase();
+  return `${host === 'localhost' ? '127.0.0.1' : host}:${hostPort.slice(i + 1)}`;
+};
+
+/**
+ * Two clusters on one `host:port` would be one cluster to every client (and `local up` would start only one):
+ * each address — bootstrap servers, and the loopback client and controller ports of a local cluster — belongs to
+ * the first cluster that declares it.
+ */
+const CLUSTER_ADDRESS_RULE: EnvironmentRule = {
+  code: 'duplicate_address',
+  describe: 'no two clusters share a host:port (bootstrap servers, local client and controller ports)',
+  check: ({ env, file }) => {
+    const owners = new Map<string, { cluster: string; path: string }>();
+    return Object.entries(env.clusters).flatMap(([name, c]) => {
+      const addresses = [
+        ...c.bootstrapServers.map((a, i) => ({ address: a, path: `clusters.${name}.bootstrapServers[${i}]` })),
+        ...(c.local
+          ? [
+              { address: `127.0.0.1:${c.local.clientPort}`, path: `clusters.${name}.local.clientPort` },
+              { address: `127.0.0.1:${c.local.controllerPort}`, path: `clusters.${name}.local.controllerPort` },
+            ]
+          : []),
+      ];
+      return addresses.flatMap(({ address, path }) => {
+        const owner = owners.get(addressKey(address));
+        if (!owner) owners.set(addressKey(address), { cluster: name, path });
+        if (!owner || owner.cluster === name) return [];
+        return [
+          {
+            file,
+            path,
+            code: 'duplicate_address',
+            message:
+              `${address} is the same address as ${owner.path} (cluster "${owner.cluster}"); ` +
+              'two clusters cannot listen on one host:port: give this cluster its own port',
+          },
+        ];
+      });
+    });
+  },
+};
+
+export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
+  {
+    code: 'unknown_cluster',
+    describe: 'sharedCluster is one of the clusters',
+    check: ({ env, file }) =>
+      env.clusters[env.sharedCluster]
+        ? []
+        : [
+            {
+              file,
+              path: 'sharedCluster',
+              code: 'unknown_cluster',
+              message: `"${env.sharedCluster}" is not one of the clusters (${Object.keys(env.clusters).join(', ')})`,
+            },
+          ],
+  },
+  {
+    code: 'dedicated_cluster',
+    describe: 'the shared cluster is not marked dedicated',
+    check: ({ env, file }) =>
+      env.clusters[env.sharedCluster]?.dedicated
+        ? [
+            {
+              file,
+              path: 'sharedCluster',
+              code: 'dedicated_cluster',
+              message: 'the shared cluster cannot be marked dedicated',
+            },
+          ]
+        : [],
+  },
+  {
+    code: 'too_big',
+    describe: "a cluster's replication factor does not exceed its brokers",
+    check: ({ env, file }) =>
+      Object.entries(env.clusters).flatMap(([name, c]) =>
+        c.replicationFactor > c.brokers
+          ? [
+              {
+                file,
+                path: `clusters.${name}.replicationFactor`,
+                code: 'too_big',
+                message: `replication factor ${c.replicationFactor} exceeds the cluster's ${c.brokers} broker(s)`,
+              },
+            ]
+          : [],
+      ),
+  },
+  {
+    code: 'unknown_topic',
+    describe: 'platform consumers consume shared topics declared under sharedTopics',
+    check: ({ env, file }) => {
+      const topicNames = sharedTopicSet(env);
+      return env.platformConsumers.flatMap((pc, i) =>
+        pc.consumes.flatMap((t, j) =>
+          topicNames.has(t)
+            ? []
+            : [
+                {
+                  file,
+                  path: `platformConsumers[${i}].consumes[${j}]`,
+                  code: 'unknown_topic',
+                  message: `"${t}" is not a shared topic; declare it under sharedTopics`,
+                },
+              ],
+        ),
+      );
+    },
+  },
+  {
+    code: 'retired_topic_declared',
+    describe: 'a retired shared topic is not declared under sharedTopics at the same time',
+    check: ({ env, file }) => {
+      const topicNames = sharedTopicSet(env);
+      return env.retiredSharedTopics.flatMap((r, i) =>
+        topicNames.has(r.name)
+          ? [
+              {
+                file,
+                path: `retiredSharedTopics[${i}].name`,
+                code: 'retired_topic_declared',
+                message: `shared topic "${r.name}" is both declared under sharedTopics and retired; remove it from sharedTopics to retire it, or drop the retiredSharedTopics entry to keep it`,
+              },
+            ]
+          : [],
+      );
+    },
+  },
+  CLUSTER_ADDRESS_RULE,
+];

@@ -1,0 +1,39 @@
+/** An environment file may not put two clusters on one host:port (issue 13). */
+import * as path from 'node:path';
+import { formatProblem, ValidationError } from '../../../src/errors';
+import { loadEnvironment } from '../../../src/model/environment';
+
+const FIXTURES = path.join(__dirname, '../../fixtures');
+
+function problems(name: string): string[] {
+  try {
+    loadEnvironment(name, FIXTURES);
+    return [];
+  } catch (e) {
+    if (e instanceof ValidationError) return e.problems.map(formatProblem);
+    throw e;
+  }
+}
+
+describe('environment rule duplicate_address', () => {
+  it('fails when a second cluster uses the address of the first, as bootstrap server or local port', () => {
+    const shown = problems('same-port').map((p) => p.replace(/:\d+:\d+:/, ':'));
+    expect(shown).toEqual([
+      'environments/same-port.yaml: clusters.dedicated.bootstrapServers[0]: localhost:19092 is the same address as ' +
+        'clusters.shared.bootstrapServers[0] (cluster "shared"); two clusters cannot listen on one host:port: ' +
+        'give this cluster its own port',
+      'environments/same-port.yaml: clusters.dedicated.local.clientPort: 127.0.0.1:19092 is the same address as ' +
+        'clusters.shared.bootstrapServers[0] (cluster "shared"); two clusters cannot listen on one host:port: ' +
+        'give this cluster its own port',
+    ]);
+  });
+
+  it('points at the line of the second cluster', () => {
+    expect(problems('same-port')[0]).toMatch(/^environments\/same-port\.yaml:15:\d+: /);
+  });
+
+  it('lets one cluster list its own client port as its bootstrap server (every local environment does)', () => {
+    expect(problems('test')).toEqual([]);
+    expect(() => loadEnvironment('local', path.join(__dirname, '../../..'))).not.toThrow();
+  });
+});
