@@ -105,6 +105,13 @@ export function secretName(user: string): string {
   return `scram/${user}`;
 }
 
+/** Every key of the secret source: principals' SCRAM passwords, each cluster's admin and controller passwords. */
+export const secretNames = {
+  scram: secretName,
+  admin: (cluster: string) => `admin/${cluster}`,
+  controller: (cluster: string) => `controller/${cluster}`,
+};
+
 /**
  * Key under which two topic names collide on a broker: Kafka maps `.` and `_` to the same metric name and
  * rejects the second topic; names differing only in case collide on case-insensitive file systems and in

@@ -72,27 +72,20 @@ export interface TopicAccess {
   }>;
 }
 
-export interface TopicExplanation {
+export interface TopicExplanation extends Pick<
+  TopicModel,
+  'name' | 'source' | 'partitions' | 'replicationFactor' | 'config'
+> {
   readonly kind: 'topic';
-  readonly name: string;
   /** Owning tenant; null for a shared topic. */
   readonly tenant: string | null;
   readonly cluster: string;
-  readonly source: SourceLocation;
-  readonly partitions: number;
-  readonly replicationFactor: number;
-  readonly config: Readonly<Record<string, string>>;
   /** Every principal the broker would allow some operation on the topic, sorted by principal. */
   readonly access: readonly TopicAccess[];
 }
 
-export interface TenantExplanation {
+export interface TenantExplanation extends Pick<TenantModel, 'id' | 'file' | 'source' | 'tier' | 'cluster'> {
   readonly kind: 'tenant';
-  readonly id: string;
-  readonly file: string;
-  readonly source: SourceLocation;
-  readonly tier: string;
-  readonly cluster: string;
   readonly principals: readonly PrincipalExplanation[];
   readonly topics: readonly TopicExplanation[];
 }

@@ -17,6 +17,7 @@ import { loadModel, loadTenantFiles } from '../model';
 import type { LifecycleState, Model } from '../model/types';
 import { PLATFORM_STACK } from '../stacks/app';
 import { synthesize } from '../stacks/synth';
+import { loadBaseRevision } from './base-revision';
 import { GitRepo } from './git';
 import { removedTenantVerdict, type RemovalVerdict, type RemovedTenant } from './guards';
 import { readLocalState } from '../terraform/state';
@@ -178,15 +179,11 @@ export function computeAffected(opts: AffectedOptions): AffectedResult {
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-affected-'));
   try {
-    const baseRoot = path.join(work, 'base');
-    repo.exportDirs(mergeBase, [tenantsDir, 'environments'], baseRoot);
-    let base: Model | undefined;
-    try {
-      base = loadModel({ env: opts.env, root: baseRoot, tenantsDir });
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
+    const baseRevision = loadBaseRevision({ root: opts.root, env: opts.env, ref: opts.base, tenantsDir });
+    const base = baseRevision.model;
+    if (baseRevision.invalid) {
       notes.push(
-        `the base revision does not validate (${err.problems.length} problem(s)), so every stack is treated as changed`,
+        `the base revision does not validate (${baseRevision.invalid.problems.length} problem(s)), so every stack is treated as changed`,
       );
     }
     log(`synthesizing head and base (${mergeBase.slice(0, 12)}) to compare`);

@@ -187,7 +187,7 @@ export async function decommission(opts: DecommissionOptions): Promise<Decommiss
     );
   }
 
-  const state = currentState(opts.model.env, tenant.id, opts.cli, stackDir);
+  const state = await currentState(opts.model.env, tenant.id, opts.cli, stackDir);
   const configured = configuredAddresses(JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')));
   const phases: { name: PhaseName; targets: string[]; durationMs: number }[] = [];
   for (const p of planPhases(state, configured, tenant.deleteData)) {
@@ -223,7 +223,7 @@ export async function decommission(opts: DecommissionOptions): Promise<Decommiss
   }
 
   log(`[${tenant.id}] verifying`);
-  const after = currentState(opts.model.env, tenant.id, opts.cli, stackDir);
+  const after = await currentState(opts.model.env, tenant.id, opts.cli, stackDir);
   const checks = await verifyDecommissioned({ env: opts.model.env, tenant, secrets: opts.secrets, state: after });
   return {
     tenant: tenant.id,
@@ -268,13 +268,13 @@ export async function finalizeDecommission(opts: FinalizeOptions): Promise<Final
   const log = opts.log ?? (() => undefined);
   const tenant = opts.model.tenants.find((t) => t.id === opts.tenantId);
   let state: StateResource[];
-  let rm: (addresses: string[]) => void;
+  let rm: (addresses: string[]) => Promise<unknown>;
   if (tenant) {
     decommissioningTenant(opts.model, opts.tenantId);
     synthesize(opts.model, opts.synthOut);
     const stackDir = path.join(opts.synthOut, 'stacks', tenant.id);
     await new StackRunner(stackDir, opts.cli, opts.secrets, opts.runner).init();
-    state = currentState(opts.model.env, tenant.id, opts.cli, stackDir);
+    state = await currentState(opts.model.env, tenant.id, opts.cli, stackDir);
     rm = (addresses) => terraform(opts.cli, stackDir, ['state', 'rm', '-no-color', ...addresses]);
   } else {
     const file = localStateFile(opts.model.env, opts.tenantId);
@@ -285,11 +285,11 @@ export async function finalizeDecommission(opts: FinalizeOptions): Promise<Final
       );
     }
     state = readLocalState(opts.model.env, opts.tenantId) ?? [];
-    rm = (addresses) => {
+    rm = async (addresses) => {
       // An empty folder: no configuration, so terraform works on the given local state file only.
       const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-finalize-'));
       try {
-        terraform(opts.cli, cwd, ['state', 'rm', '-no-color', `-state=${file}`, ...addresses]);
+        await terraform(opts.cli, cwd, ['state', 'rm', '-no-color', `-state=${file}`, ...addresses]);
       } finally {
         fs.rmSync(cwd, { recursive: true, force: true });
       }
@@ -312,7 +312,7 @@ export async function finalizeDecommission(opts: FinalizeOptions): Promise<Final
     log(
       `[${opts.tenantId}] forgetting ${topics.length} retained topic(s) and ${revoked.length} revoked credential(s); they stay on the cluster`,
     );
-    rm([...topics, ...revoked].map((r) => r.address));
+    await rm([...topics, ...revoked].map((r) => r.address));
   }
   return {
     tenant: opts.tenantId,

@@ -141,6 +141,32 @@ function stateHasResources(file: string): boolean {
 }
 
 /** Refuse local states of stacks with no tenant file, unless their removal was judged fine (decommissioned). */
+/**
+ * The synthesized stacks a run works on: `requested` (undefined: all), refused when one does not exist or when a
+ * synthesized stack belongs to no tenant file and no approved removal.
+ */
+export function selectStacks(
+  model: Model,
+  outdir: string,
+  requested: readonly string[] | undefined,
+  allowedRemovals: readonly string[] = [],
+): string[] {
+  const all = synthesizedStacks(outdir);
+  refuseOrphans(model, all, allowedRemovals);
+  const unknown = (requested ?? []).filter((s) => !all.includes(s));
+  if (unknown.length) {
+    throw new ValidationError(
+      unknown.map((s) => ({
+        file: 'cdktf.out/manifest.json',
+        path: '',
+        code: 'unknown_stack',
+        message: `no stack "${s}"; stacks are: ${all.join(', ')}`,
+      })),
+    );
+  }
+  return requested ? all.filter((s) => requested.includes(s)) : all;
+}
+
 export function refuseOrphans(model: Model, known: readonly string[], allowed: readonly string[] = []): void {
   const orphans = orphanedStacks(model, known).filter((s) => !allowed.includes(s));
   if (orphans.length === 0) return;
@@ -192,20 +218,8 @@ export async function preApplyProblems(
  */
 export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> {
   const log = opts.log ?? (() => undefined);
-  const all = synthesizedStacks(opts.outdir);
-  refuseOrphans(opts.model, all);
-  const unknown = (opts.stacks ?? []).filter((s) => !all.includes(s));
-  if (unknown.length) {
-    throw new ValidationError(
-      unknown.map((s) => ({
-        file: 'cdktf.out/manifest.json',
-        path: '',
-        code: 'unknown_stack',
-        message: `no stack "${s}"; stacks are: ${all.join(', ')}`,
-      })),
-    );
-  }
-  const selected = opts.stacks?.length ? all.filter((s) => opts.stacks!.includes(s)) : all;
+  // An empty list selects every stack here (deploy everything), unlike plan's (plan nothing).
+  const selected = selectStacks(opts.model, opts.outdir, opts.stacks?.length ? opts.stacks : undefined);
   const ctx = reviewContext(opts.model, opts.base);
   const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
   const runnerOpts = { timeoutMs: opts.timeoutMs, lockTimeoutMs: opts.lockTimeoutMs };
@@ -229,7 +243,7 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
     const runner = new StackRunner(path.join(opts.outdir, 'stacks', stack), opts.cli, opts.secrets, runnerOpts);
     log(`[${stack}] init`);
     await runner.init();
-    const state = readLocalState(opts.model.env, stack) ?? terraformState(opts.cli, runner.stackDir);
+    const state = readLocalState(opts.model.env, stack) ?? (await terraformState(opts.cli, runner.stackDir));
     // The change rules of validate --base / plan / plan-review, before any plan: same codes, same messages.
     const changes = changeProblems(
       [beforeFromState(stack, state), ...baseBefores.filter((b) => b.stack === stack)],

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError, type Problem } from '../errors';
-import { refuseOrphans, synthesizedStacks } from './deploy';
+import { selectStacks } from './deploy';
 import { adminTopicLister, type TopicLister } from './live-topics';
 import { StackRunner, type StackRunnerOptions } from '../terraform/runner';
 import type { TerraformCli } from '../local/toolchain';
@@ -73,20 +73,7 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
   const log = opts.log ?? (() => undefined);
   const synth = synthesize(opts.model, opts.synthOut);
   log(`synthesized ${synth.stacks.length} stacks in ${synth.durationMs} ms`);
-  const all = synthesizedStacks(opts.synthOut);
-  refuseOrphans(opts.model, all, opts.allowedRemovals ?? []);
-  const unknown = (opts.stacks ?? []).filter((s) => !all.includes(s));
-  if (unknown.length) {
-    throw new ValidationError(
-      unknown.map((s) => ({
-        file: 'cdktf.out/manifest.json',
-        path: '',
-        code: 'unknown_stack',
-        message: `no stack "${s}"; stacks are: ${all.join(', ')}`,
-      })),
-    );
-  }
-  const selected = opts.stacks ? all.filter((s) => opts.stacks!.includes(s)) : all;
+  const selected = selectStacks(opts.model, opts.synthOut, opts.stacks, opts.allowedRemovals ?? []);
 
   // Every guard runs for every selected stack before the first plan, so one run reports every problem.
   const runners = new Map(
@@ -111,7 +98,7 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
       log(`[${stack}] init`);
       await runner.init();
     }
-    const state = currentState(opts.model.env, stack, opts.cli, runner.stackDir);
+    const state = await currentState(opts.model.env, stack, opts.cli, runner.stackDir);
     problems.push(...changeProblems([beforeFromState(stack, state)], opts.model));
     const tenant = opts.model.tenants.find((t) => t.id === stack);
     if (tenant && state.length === 0)

@@ -37,11 +37,8 @@ export function requireSecret(secrets: SecretSource, name: string): string {
   );
 }
 
-/** Secret names, in one place. */
-export const secretNames = {
-  admin: (cluster: string) => `admin/${cluster}`,
-  controller: (cluster: string) => `controller/${cluster}`,
-};
+// Secret names live with every other name (src/naming.ts); re-exported for the secret source's users.
+export { secretNames } from '../naming';
 
 /** Random password without characters that need quoting in JAAS configs or Kafka's `--add-scram` syntax. */
 export function randomPassword(): string {

@@ -1,9 +1,9 @@
 /** Reading a stack's current Terraform state, without planning. */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
 import { stateDir } from '../local/paths';
+import { runSupervised } from '../local/supervised';
 import { terraformEnv, type TerraformCli } from '../local/toolchain';
 import type { Environment } from '../model/environment';
 import { stateResources, type StateResource } from './json';
@@ -33,32 +33,42 @@ export function readLocalState(env: Environment, stack: string): StateResource[]
 
 const STATE_COMMAND_TIMEOUT_MS = 5 * 60_000;
 
-/** Run terraform in a directory with our CLI config; throws with the tail of the output on failure. */
-export function terraform(cli: TerraformCli, cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  const res = spawnSync(cli.bin, args, {
+/**
+ * Run a state command (`show`, `state rm`) in a directory with our CLI config, supervised like every terraform
+ * run (own process group, deadline, stopped with us); throws with the tail of the output on failure.
+ */
+export async function terraform(
+  cli: TerraformCli,
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
+  const res = await runSupervised(cli.bin, args, {
     cwd,
     env: terraformEnv(env),
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-    // Reads and state edits only: bounded, and stopped gracefully at the deadline.
-    timeout: STATE_COMMAND_TIMEOUT_MS,
-    killSignal: 'SIGTERM',
+    timeoutMs: STATE_COMMAND_TIMEOUT_MS,
   });
-  if (res.error || res.status !== 0) {
-    const out = `${res.stdout ?? ''}\n${res.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new EnvironmentError(
-      `${cli.flavour} ${args[0]} ${args[1] ?? ''} failed in ${cwd} (exit ${res.status}):\n${out}`,
-    );
+  if (res.timedOut || res.status !== 0) {
+    const out = `${res.stdout}\n${res.stderr}`.trim().split('\n').slice(-30).join('\n');
+    const how = res.timedOut
+      ? `did not finish within ${STATE_COMMAND_TIMEOUT_MS / 1000} s`
+      : `failed (exit ${res.signal ?? res.status})`;
+    throw new EnvironmentError(`${cli.flavour} ${args[0]} ${args[1] ?? ''} ${how} in ${cwd}:\n${out}`);
   }
   return res.stdout;
 }
 
 /** Resources in the state of an initialized stack directory (any backend): `terraform show -json`. */
-export function terraformState(cli: TerraformCli, stackDir: string): StateResource[] {
-  return stateResources(JSON.parse(terraform(cli, stackDir, ['show', '-json', '-no-color'])) as unknown);
+export async function terraformState(cli: TerraformCli, stackDir: string): Promise<StateResource[]> {
+  return stateResources(JSON.parse(await terraform(cli, stackDir, ['show', '-json', '-no-color'])) as unknown);
 }
 
 /** The state of a stack: the local file when there is one, else terraform in the (initialized) stack dir. */
-export function currentState(env: Environment, stack: string, cli: TerraformCli, stackDir: string): StateResource[] {
-  return readLocalState(env, stack) ?? terraformState(cli, stackDir);
+export async function currentState(
+  env: Environment,
+  stack: string,
+  cli: TerraformCli,
+  stackDir: string,
+): Promise<StateResource[]> {
+  return readLocalState(env, stack) ?? (await terraformState(cli, stackDir));
 }

@@ -38,13 +38,8 @@ export interface Check {
   run(): Promise<CheckOutcome>;
 }
 
-export interface CheckResult {
-  readonly id: string;
-  readonly tenant: string;
-  readonly target?: string;
-  readonly category: CheckCategory;
-  readonly description: string;
-  readonly cluster: string;
+/** What a check found: the check's identity (everything but `run`) and its outcome. */
+export interface CheckResult extends Omit<Check, 'run'> {
   readonly status: CheckStatus;
   readonly expected: string;
   readonly observed: string;
