@@ -92,7 +92,9 @@ export const CHANGE_RULES: readonly ChangeRule[] = [
         return [
           {
             file: head.file,
-            path: `${head.topicsKey}(${t.logicalName}).partitions`,
+            path: `${t.source.path}.partitions`,
+            line: t.source.line,
+            col: t.source.col,
             code: 'partition_decrease',
             message:
               `lowering partitions from ${was.partitions} to ${t.partitions} destroys the topic and its data; partitions can only grow. ` +

@@ -306,7 +306,7 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     fs.rmSync(plansDir, { recursive: true, force: true });
     const planned = await timed('4 refused plan', () => cli('plan', '--affected', '--base', 'main', ...planArgs));
     expect(planned.code).toBe(1);
-    const finding = `${file}: topics(orders).partitions: lowering partitions from 6 to 3 destroys the topic and its data; partitions can only grow. set allowDataLoss: true on the topic to approve recreating it`;
+    const finding = `${file}:7:5: topics[0].partitions: lowering partitions from 6 to 3 destroys the topic and its data; partitions can only grow. set allowDataLoss: true on the topic to approve recreating it`;
     expect(planned.stderr).toContain(finding);
     const validated = await cli('validate', '--base', 'main', '--root', root);
     expect(validated.code).toBe(1);

@@ -71,7 +71,7 @@ describe('change rules (one table for validate --base, plan, deploy, plan-review
 
   it('refuses a partition decrease unless allowDataLoss approves recreating the topic', () => {
     expect(findings(base, model(tenant({ topics: ORDERS(3) + INVOICES })))).toEqual([
-      'tenants/acme.yaml: topics(orders).partitions: lowering partitions from 6 to 3 destroys the topic and its data; partitions can only grow. set allowDataLoss: true on the topic to approve recreating it',
+      'tenants/acme.yaml:7:5: topics[0].partitions: lowering partitions from 6 to 3 destroys the topic and its data; partitions can only grow. set allowDataLoss: true on the topic to approve recreating it',
     ]);
     expect(findings(base, model(tenant({ topics: ORDERS(3, true) + INVOICES })))).toEqual([]);
     expect(findings(base, model(tenant({ topics: ORDERS(12) + INVOICES })))).toEqual([]);
