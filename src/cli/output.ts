@@ -108,7 +108,12 @@ export function deployDocument(opts: {
 }
 
 /** `plan --json`: per stack its outcome, plan files and counts, their total, and the plans folder. */
-export function planDocument(plansDir: string, results: readonly StackPlanResult[]) {
+export function planDocument(
+  plansDir: string,
+  results: readonly StackPlanResult[],
+  /** Why nothing was planned (a refusal before the first plan); empty when the plans ran. */
+  problems: readonly Problem[] = [],
+) {
   const total = { add: 0, change: 0, replace: 0, remove: 0 };
   for (const r of results) {
     total.add += r.add;
@@ -116,5 +121,5 @@ export function planDocument(plansDir: string, results: readonly StackPlanResult
     total.replace += r.replace;
     total.remove += r.remove;
   }
-  return { plansDir, stacks: results, total };
+  return { ok: problems.length === 0, plansDir, stacks: results, total, problems };
 }

@@ -172,5 +172,17 @@ describe('planDocument (plan --json)', () => {
     expect(d.total).toEqual({ add: 4, change: 0, replace: 0, remove: 2 });
     expect(d.stacks.map((s) => s.stack)).toEqual(['acme', 'globex']);
     expect(d.plansDir).toBe('/tmp/plans');
+    expect(d.ok).toBe(true);
+  });
+
+  it('plan: a refusal before any plan is a document with ok false, no stacks and the problems', () => {
+    const problem = {
+      file: 'tenants/acme.yaml',
+      path: 'topics[0].partitions',
+      code: 'partition_decrease',
+      message: 'm',
+    };
+    const d = planDocument('/tmp/plans', [], [problem]);
+    expect(d).toMatchObject({ ok: false, stacks: [], problems: [problem] });
   });
 });
