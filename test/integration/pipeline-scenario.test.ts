@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
-import { main } from '../../src/cli/index';
+import { runCli } from '../support/cli';
 import { ValidationError } from '../../src/errors';
 import { deploy, orphanedStacks, synthesizedStacks } from '../../src/pipeline/deploy';
 import { kafkaClient, kafkaErrorType } from '../../src/kafka/client';
@@ -140,23 +140,7 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
     }
   };
   /** Run the CLI in-process; returns the exit code and what it wrote. */
-  const cli = async (...argv: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const out = jest
-      .spyOn(process.stdout, 'write')
-      .mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-    const err = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-    try {
-      const code = await main(['node', 'kafka-tenancy', ...argv]);
-      return { code, stdout, stderr };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-  };
+  const cli = runCli;
   const planArgs = ['--root', root, '--out', plansDir, '--synth-out', synthOut];
   const deployArgs = ['--root', root, '--out', synthOut];
   /** Topics on the shared cluster and ACLs naming the tenant's principal, as the admin sees them. */
