@@ -76,8 +76,6 @@ export function hygieneFindings(live: readonly LiveAcl[], superUsers: readonly s
     );
 }
 
-export { reachesPrefix };
-
 /** A namespace someone owns (a tenant's topics, groups, transactional ids; the shared topics; a platform group). */
 export interface Namespace {
   /** Tenant id, or `platform`. */

@@ -1,40 +1,16 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   formatDuration,
   formatRate,
   renderMarkdown,
   reviewPlans,
   type ReviewContext,
-  type StackContext,
   type PlanReview,
   type Risk,
 } from '../../../src/review';
 import { SENSITIVE, type TfPlan } from '../../../src/review';
 import { redactPlan } from '../../../src/terraform/json';
+import { acme, ctxOf, fixture } from './helpers';
 
-const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'plans');
-const fixture = (name: string): TfPlan =>
-  JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as TfPlan;
-
-/** The tenant `acme` as the model would describe it; override what a test is about. */
-function acme(over: Partial<StackContext> = {}): StackContext {
-  return {
-    stack: 'acme',
-    kind: 'tenant',
-    file: 'tenants/acme.yaml',
-    lifecycle: 'active',
-    deleteData: false,
-    tier: 'topic-per-tenant',
-    cluster: 'shared',
-    topics: { 'acme.orders': { name: 'acme.orders', allowDataLoss: false } },
-    retired: {},
-    ...over,
-  };
-}
-const ctxOf = (...stacks: StackContext[]): ReviewContext => ({
-  stacks: Object.fromEntries(stacks.map((s) => [s.stack, s])),
-});
 const review = (name: string, ctx: ReviewContext = ctxOf(acme()), stack = 'acme'): PlanReview =>
   reviewPlans([{ stack, plan: fixture(name) }], ctx);
 const risks = (r: PlanReview, code?: Risk['code']): Risk[] =>

@@ -3,7 +3,6 @@
  * finding they may report), renderers that print what the rules found and decide nothing from text.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   RISK_RULES,
   SENSITIVE,
@@ -12,37 +11,19 @@ import {
   reviewJson,
   reviewPlans,
   summaryLine,
-  type ReviewContext,
   type RiskCode,
   type Severity,
   type StackContext,
   type TfPlan,
 } from '../../../src/review';
+import { FIXTURES, acme, ctxOf, fixture } from './helpers';
 
-const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'plans');
-const fixture = (name: string): TfPlan =>
-  JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as TfPlan;
 const FIXTURE_NAMES = fs
   .readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.json'))
   .map((f) => f.replace(/\.json$/, ''))
   .sort();
 
-const acme = (over: Partial<StackContext> = {}): StackContext => ({
-  stack: 'acme',
-  kind: 'tenant',
-  file: 'tenants/acme.yaml',
-  lifecycle: 'active',
-  deleteData: false,
-  tier: 'topic-per-tenant',
-  cluster: 'shared',
-  topics: { 'acme.orders': { name: 'acme.orders', allowDataLoss: false } },
-  retired: {},
-  ...over,
-});
-const ctxOf = (...stacks: StackContext[]): ReviewContext => ({
-  stacks: Object.fromEntries(stacks.map((s) => [s.stack, s])),
-});
 const SEVERITY_RANK: Record<Severity, number> = { blocker: 0, high: 1, warning: 2, info: 3 };
 
 describe('typed changes', () => {

@@ -1,12 +1,5 @@
 import type { AclOperationTypes, AclResourceTypes } from 'kafkajs';
-import {
-  type LiveAcl,
-  diffPrincipal,
-  exposures,
-  hygieneFindings,
-  namespaces,
-  reachesPrefix,
-} from '../../../src/verify/acl-diff';
+import { type LiveAcl, diffPrincipal, exposures, hygieneFindings, namespaces } from '../../../src/verify/acl-diff';
 import { fromDescribeAcls } from '../../../src/acl';
 import { SUPER_USERS } from '../../../src/verify/context';
 import { liveFromModel, smallModel } from './fixtures';
@@ -143,23 +136,6 @@ describe('hygieneFindings', () => {
   it('ignores DENY bindings and super users', () => {
     expect(rules(acl({ principal: 'User:*', resourceName: 'acme', permission: 'Deny' }))).toEqual([]);
     expect(rules(acl({ principal: 'User:admin', resourceType: 'Cluster', resourceName: 'kafka-cluster' }))).toEqual([]);
-  });
-});
-
-describe('reachesPrefix', () => {
-  it.each([
-    ['Prefixed', 'acme.', 'acme.', true],
-    ['Prefixed', 'acme', 'acme.', true],
-    ['Prefixed', 'acme', 'acme-eu.', true],
-    ['Prefixed', 'acme.orders', 'acme.', true],
-    ['Prefixed', '', 'acme.', true],
-    ['Prefixed', 'acme.', 'acme-eu.', false],
-    ['Prefixed', 'globex.', 'acme.', false],
-    ['Literal', '*', 'acme.', true],
-    ['Literal', 'acme.orders', 'acme.', true],
-    ['Literal', 'acme', 'acme.', false],
-  ] as const)('%s "%s" reaches "%s": %s', (patternType, resourceName, prefix, expected) => {
-    expect(reachesPrefix({ patternType, resourceName }, prefix)).toBe(expected);
   });
 });
 
