@@ -76,14 +76,32 @@ function target(ctx: VerifyContext, t: TenantModel): Target {
 }
 
 /**
- * The target's live topic from the admin snapshot of its cluster: the first declared topic that exists, else any
- * existing topic under its prefix (sorted), else none.
+ * The target's live topic from the admin snapshot of its cluster, as seen by `actor`: a topic of the target that a
+ * live ALLOW binding for the actor (or for `User:*`) reaches — an out-of-band grant, which conformance reports too;
+ * probing it shows whether the broker honours it — else the first declared topic that exists, else any existing
+ * topic under its prefix (sorted), else none. Without the first rule, a grant on one foreign topic went unprobed
+ * whenever the probes picked another topic of the same tenant (a host-restricted READ on `acme.orders` stayed
+ * green in negative.fetch, which probed `acme.invoices`).
  */
-export async function liveTarget(ctx: VerifyContext, tg: Pick<Target, 'tenant' | 'absent'>): Promise<LiveTarget> {
-  const live = (await ctx.snapshot(tg.tenant.cluster)).topics;
+export async function liveTarget(
+  ctx: VerifyContext,
+  tg: Pick<Target, 'tenant' | 'absent'>,
+  actor?: string,
+): Promise<LiveTarget> {
+  const snap = await ctx.snapshot(tg.tenant.cluster);
+  const live = snap.topics;
+  const owned = [...live.keys()].filter((n) => n.startsWith(tg.tenant.topicPrefix)).sort();
+  const granted = (topic: string) =>
+    snap.acls.some(
+      (a) =>
+        a.permission === 'Allow' &&
+        (a.principal === actor || a.principal === 'User:*') &&
+        matchesResource(a, 'Topic', topic),
+    );
   const existing =
+    (actor ? owned.find(granted) : undefined) ??
     tg.tenant.topics.map((t) => t.name).find((n) => live.has(n)) ??
-    [...live.keys()].filter((n) => n.startsWith(tg.tenant.topicPrefix)).sort()[0];
+    owned[0];
   if (!existing) return { topic: tg.absent, missingPartition: 0 };
   return { existing, topic: existing, missingPartition: live.get(existing)!.partitions };
 }
@@ -280,12 +298,13 @@ export function negativePairChecks(
     const victim = ctx.model.tenants.find((t) => t.id === pair.target);
     if (!victim) continue;
     const tg = target(ctx, victim);
-    const live = () => {
-      let l = lives.get(victim.id);
+    const live = (actor: string) => {
+      const key = `${actor}->${victim.id}`;
+      let l = lives.get(key);
       if (!l) {
-        l = liveTarget(ctx, tg);
-        l.catch(() => lives.delete(victim.id));
-        lives.set(victim.id, l);
+        l = liveTarget(ctx, tg, actor);
+        l.catch(() => lives.delete(key));
+        lives.set(key, l);
       }
       return l;
     };
@@ -300,7 +319,7 @@ export function negativePairChecks(
           category: 'negative',
           cluster: actor.cluster,
           description: spec.description,
-          run: async () => spec.run(await ctx.session(actor.cluster, p), await live()),
+          run: async () => spec.run(await ctx.session(actor.cluster, p), await live(p.principal)),
         });
       }
     }

@@ -1,3 +1,4 @@
+import type { LiveAcl } from '../../../src/acl';
 /**
  * An in-memory stand-in for the live clusters, for unit tests of the checks: a VerifyContext whose admin snapshot
  * and raw sessions are fakes. The fake broker answers every request through one `decide` function, and records
@@ -67,13 +68,15 @@ export function correctBroker(model: Model): Decide {
 export class FakeCluster {
   readonly requests: Request[] = [];
   readonly written: Produced[] = [];
+  /** Live ACL bindings the admin snapshot reports (none unless a test adds some). */
+  acls: LiveAcl[] = [];
   constructor(
     readonly topics: Map<string, LiveTopic>,
     public decide: Decide,
   ) {}
 
   snapshot(cluster: string): ClusterSnapshot {
-    return { cluster, topics: this.topics, acls: [], quotaWindow: { samples: 3, seconds: 1 } };
+    return { cluster, topics: this.topics, acls: this.acls, quotaWindow: { samples: 3, seconds: 1 } };
   }
 
   session(principal: string): RawSession {

@@ -101,6 +101,31 @@ describe('negative.existence-oracle', () => {
   });
 });
 
+describe('negative probes aim at an out-of-band grant', () => {
+  it("probe the foreign topic a live binding of the actor reaches, not the target's first topic", async () => {
+    const { fake, check } = setup({ 'acme.audit': 1, 'acme.orders': 6 });
+    fake.acls = [
+      {
+        cluster: 'shared',
+        principal: 'User:acme-eu.writer',
+        host: '127.0.0.1',
+        resourceType: 'Topic',
+        patternType: 'Literal',
+        resourceName: 'acme.audit',
+        operation: 'Read',
+        permission: 'Allow',
+      },
+    ];
+    const outcome = await run(check('fetch'));
+    expect(outcome.details.join('\n')).toContain('fetch acme.audit');
+  });
+
+  it('without such a grant, probe the first declared live topic', async () => {
+    const { check } = setup({ 'acme.audit': 1, 'acme.orders': 6 });
+    expect((await run(check('fetch'))).details.join('\n')).toContain('fetch acme.orders');
+  });
+});
+
 describe('negative produce probes never write', () => {
   it('aim at the partition index equal to the live partition count', async () => {
     const { check, fake } = setup({ 'acme.orders': 6 });
