@@ -20,7 +20,8 @@ export interface LoadResult {
   readonly problems: readonly Problem[];
 }
 
-const TENANT_FILE = /\.ya?ml$/;
+/** A tenant file's name: `<id>.yaml` (or .yml); dot files are never tenant files. */
+export const TENANT_FILE = /\.ya?ml$/;
 
 /**
  * Read every `*.yaml` / `*.yml` file directly in `dir` (other files, sub-folders and dotfiles are ignored) and

@@ -1,23 +1,23 @@
 /**
- * Which stacks a change touches. A tenant file → its stack. Environment or code → every stack whose synthesized
- * output changes: the base revision's `tenants/` and `environments/` are read from git (`git show`, never a
- * checkout) into a temporary folder, both revisions are synthesized, and each stack's `cdk.tf.json` is compared
- * with cdktf's `//` metadata and the machine-specific local state path stripped.
+ * Which stacks a change touches, at the cost of the change. A changed tenant file → its stack, read from that file
+ * alone (no model of the fleet, no synth). A changed environment file → every stack whose input changed: both
+ * revisions' models (the base's files read from git, never a checkout) are compared per stack by content hash
+ * (src/pipeline/fingerprint.ts). Synthesis code changed → every stack. Removed tenant files are judged from git
+ * and local state.
  *
- * Limitation, by design: the base is synthesized with the HEAD code (building the base's code would need its own
+ * Limitation, by design: the base is modelled with the HEAD code (building the base's code would need its own
  * dependency install). So a change to the synthesis code itself (constructs, stacks, model, bindings) cannot show
- * up as an output difference; when such files change every stack is reported affected and the plans show the
- * real effect.
+ * up as a difference; when such files change every stack is reported affected and the plans show the real effect.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ValidationError } from '../errors';
-import { loadModel, loadTenantFiles } from '../model';
+import { TENANT_FILE, decodeTenant, loadEnvironment, loadModel, loadTenantFiles } from '../model';
 import type { LifecycleState, Model } from '../model/types';
 import { PLATFORM_STACK } from '../stacks/app';
-import { synthesize } from '../stacks/synth';
 import { loadBaseRevision } from './base-revision';
+import { stackFingerprints } from './fingerprint';
 import { GitRepo } from './git';
 import { removedTenantVerdict, type RemovalVerdict, type RemovedTenant } from './guards';
 import { readLocalState } from '../terraform/state';
@@ -170,69 +170,78 @@ export function refuseRemovedTenants(verdict: RemovalVerdict): void {
 
 export function computeAffected(opts: AffectedOptions): AffectedResult {
   const log = opts.log ?? (() => undefined);
-  const tenantsDir = opts.tenantsDir ?? 'tenants';
+  const tenantsDir = (opts.tenantsDir ?? 'tenants').replace(/\/+$/, '');
   const repo = new GitRepo(opts.root);
   const mergeBase = repo.mergeBase(opts.base);
   const changedFiles = repo.changedFiles(mergeBase);
-  const head = loadModel({ env: opts.env, root: opts.root, tenantsDir });
+  const env = loadEnvironment(opts.env, opts.root);
   const notes: string[] = [];
+  const envFile = `environments/${opts.env}.yaml`;
+  const isTenantFile = (f: string) =>
+    path.posix.dirname(f) === tenantsDir && TENANT_FILE.test(f) && !path.posix.basename(f).startsWith('.');
+  const idOf = (f: string) => path.posix.basename(f).replace(TENANT_FILE, '');
+  const atBase = new Set(repo.listFiles(mergeBase, [tenantsDir]));
 
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-affected-'));
-  try {
-    const baseRevision = loadBaseRevision({ root: opts.root, env: opts.env, ref: opts.base, tenantsDir });
-    const base = baseRevision.model;
-    if (baseRevision.invalid) {
-      notes.push(
-        `the base revision does not validate (${baseRevision.invalid.problems.length} problem(s)), so every stack is treated as changed`,
-      );
-    }
-    log(`synthesizing head and base (${mergeBase.slice(0, 12)}) to compare`);
-    synthesize(head, path.join(work, 'head-out'));
-    if (base) synthesize(base, path.join(work, 'base-out'));
-    const headStacks = synthesizedStackTexts(path.join(work, 'head-out'));
-    const baseStacks = base ? synthesizedStackTexts(path.join(work, 'base-out')) : new Map<string, string>();
-    const cmp = compareStacks(baseStacks, headStacks);
-
-    const codeChanges = changedFiles.filter((f) =>
-      SYNTH_CODE_PATHS.some((p) => (p.endsWith('/') ? f.startsWith(p) : f === p)),
+  const stacks = new Map<string, AffectedStack>();
+  const add = (stack: string, status: AffectedStatus, reason: string, lifecycle?: LifecycleState) => {
+    const seen = stacks.get(stack);
+    stacks.set(
+      stack,
+      seen ? { ...seen, reasons: [...seen.reasons, reason] } : { stack, status, lifecycle, reasons: [reason] },
     );
+  };
+
+  // 1. A tenant file → its stack, read from that file alone: no model of the fleet, no synth.
+  for (const f of changedFiles.filter(isTenantFile)) {
+    const abs = path.join(opts.root, f);
+    if (!fs.existsSync(abs)) continue; // removed: judged below
+    const lifecycle = decodeTenant(f, fs.readFileSync(abs, 'utf8')).tenant?.spec.lifecycle;
+    if (atBase.has(f)) add(idOf(f), 'changed', `${f} changed`, lifecycle);
+    else add(idOf(f), 'added', `new: ${f} added`, lifecycle);
+  }
+
+  // 2. The environment, or synthesis code: the whole fleet's model, compared per stack by content hash.
+  const codeChanges = changedFiles.filter((f) =>
+    SYNTH_CODE_PATHS.some((p) => (p.endsWith('/') ? f.startsWith(p) : f === p)),
+  );
+  if (changedFiles.includes(envFile) || codeChanges.length) {
+    const head = loadModel({ env: opts.env, root: opts.root, tenantsDir });
+    const lifecycleOf = (stack: string) => head.tenants.find((t) => t.id === stack)?.lifecycle;
+    const headPrints = stackFingerprints(head);
+    if (changedFiles.includes(envFile)) {
+      log(`${envFile} changed: comparing per-stack content hashes with the base (${mergeBase.slice(0, 12)})`);
+      const base = loadBaseRevision({ root: opts.root, env: opts.env, ref: opts.base, tenantsDir });
+      if (base.invalid) {
+        notes.push(
+          `the base revision does not validate (${base.invalid.problems.length} problem(s)), so every stack is treated as changed`,
+        );
+      }
+      const basePrints = base.model ? stackFingerprints(base.model) : new Map<string, string>();
+      for (const [stack, print] of headPrints) {
+        if (!basePrints.has(stack)) add(stack, 'added', base.model ? `new: ${stack}` : 'base revision not comparable');
+        else if (basePrints.get(stack) !== print) add(stack, 'changed', `its input in ${envFile} changed`);
+      }
+    }
     if (codeChanges.length) {
       notes.push(
         `synthesis code changed (${codeChanges.slice(0, 5).join(', ')}${codeChanges.length > 5 ? ', …' : ''}); ` +
-          'the base is synthesized with the head code, so every stack is planned and the plans show the effect',
+          'every stack is planned and the plans show the effect',
       );
+      for (const stack of headPrints.keys()) add(stack, 'changed', 'synthesis code changed');
     }
-    const envFile = `environments/${opts.env}.yaml`;
-    const fileOf = new Map<string, string>([
-      [PLATFORM_STACK, envFile],
-      ...head.tenants.map((t) => [t.id, t.file] as [string, string]),
-    ]);
+    for (const [stack, a] of stacks) stacks.set(stack, { ...a, lifecycle: a.lifecycle ?? lifecycleOf(stack) });
+  }
 
-    const stacks: AffectedStack[] = [];
-    const envChanged = changedFiles.includes(envFile);
-    for (const stack of headStacks.keys()) {
-      const reasons: string[] = [];
-      const file = fileOf.get(stack);
-      const isAdded = cmp.added.includes(stack);
-      const fileChanged = file !== undefined && changedFiles.includes(file);
-      const outputChanged = cmp.changed.includes(stack);
-      if (isAdded) reasons.push(base ? `new: ${file ?? stack} added` : 'base revision not comparable');
-      else if (fileChanged) reasons.push(`${file} changed${outputChanged ? '' : ' (synthesized output unchanged)'}`);
-      else if (outputChanged) {
-        reasons.push(`synthesized output differs from the base${envChanged ? ` (${envFile} changed)` : ''}`);
-      }
-      if (codeChanges.length && reasons.length === 0) reasons.push('synthesis code changed');
-      const lifecycle = head.tenants.find((t) => t.id === stack)?.lifecycle;
-      if (reasons.length) stacks.push({ stack, status: isAdded ? 'added' : 'changed', lifecycle, reasons });
-    }
-
+  // 3. Removed tenant files: git only, judged against local state.
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-affected-'));
+  try {
     const removedFiles = removedTenantFiles(repo, mergeBase, tenantsDir, path.join(work, 'removed'));
     const removal = removedTenantVerdict(
-      removedFiles.map((r): RemovedTenant => ({ ...r, state: readLocalState(head.env, r.id) })),
+      removedFiles.map((r): RemovedTenant => ({ ...r, state: readLocalState(env, r.id) })),
     );
     for (const r of removedFiles) {
       const ok = removal.allowed.find((a) => a.id === r.id);
-      stacks.push({
+      stacks.set(r.id, {
         stack: r.id,
         status: 'removed',
         reasons: [
@@ -242,10 +251,11 @@ export function computeAffected(opts: AffectedOptions): AffectedResult {
         ],
       });
     }
-    if (head.env.state.backend !== 'local' && removedFiles.length) {
+    if (env.state.backend !== 'local' && removedFiles.length) {
       notes.push('state is remote: whether a removed tenant still has resources is checked by plan/deploy, not here');
     }
-    return { base: opts.base, mergeBase, changedFiles, stacks: stacks.sort(byStack), removal, notes };
+    const dedup = [...stacks.values()].map((a) => ({ ...a, reasons: [...new Set(a.reasons)] }));
+    return { base: opts.base, mergeBase, changedFiles, stacks: dedup.sort(byStack), removal, notes };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { beforeFromState, beforesFromBase, changeProblems } from './preflight';
 import { readLocalState, terraformState } from '../terraform/state';
 import { deployedTopics, redactPlan, stateResources, type TfAction, type TfPlan } from '../terraform/json';
 import type { SecretSource } from '../secrets';
-import { deployOrder } from '../stacks/app';
+import { deployOrder, PLATFORM_STACK } from '../stacks/app';
 import { adminTopicLister, type TopicLister } from './live-topics';
 import { isTransientProviderError, StackRunner, type PlanOutcome } from '../terraform/runner';
 
@@ -140,24 +140,27 @@ function stateHasResources(file: string): boolean {
   }
 }
 
-/** Refuse local states of stacks with no tenant file, unless their removal was judged fine (decommissioned). */
+/** Every stack the model synthesizes, in deploy order: platform first, then one per tenant. */
+export function modelStacks(model: Model): string[] {
+  return deployOrder([PLATFORM_STACK, ...model.tenants.map((t) => t.id)]);
+}
+
 /**
- * The synthesized stacks a run works on: `requested` (undefined: all), refused when one does not exist or when a
- * synthesized stack belongs to no tenant file and no approved removal.
+ * The stacks a run works on: `requested` (undefined: all of the model's), refused when one is not a stack of the
+ * model, or when a deployed stack belongs to no tenant file and no approved removal.
  */
 export function selectStacks(
   model: Model,
-  outdir: string,
   requested: readonly string[] | undefined,
   allowedRemovals: readonly string[] = [],
 ): string[] {
-  const all = synthesizedStacks(outdir);
+  const all = modelStacks(model);
   refuseOrphans(model, all, allowedRemovals);
   const unknown = (requested ?? []).filter((s) => !all.includes(s));
   if (unknown.length) {
     throw new ValidationError(
       unknown.map((s) => ({
-        file: 'cdktf.out/manifest.json',
+        file: `tenants/${s}.yaml`,
         path: '',
         code: 'unknown_stack',
         message: `no stack "${s}"; stacks are: ${all.join(', ')}`,
@@ -167,6 +170,7 @@ export function selectStacks(
   return requested ? all.filter((s) => requested.includes(s)) : all;
 }
 
+/** Refuse local states of stacks with no tenant file, unless their removal was judged fine (decommissioned). */
 export function refuseOrphans(model: Model, known: readonly string[], allowed: readonly string[] = []): void {
   const orphans = orphanedStacks(model, known).filter((s) => !allowed.includes(s));
   if (orphans.length === 0) return;
@@ -219,7 +223,7 @@ export async function preApplyProblems(
 export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> {
   const log = opts.log ?? (() => undefined);
   // An empty list selects every stack here (deploy everything), unlike plan's (plan nothing).
-  const selected = selectStacks(opts.model, opts.outdir, opts.stacks?.length ? opts.stacks : undefined);
+  const selected = selectStacks(opts.model, opts.stacks?.length ? opts.stacks : undefined);
   const ctx = reviewContext(opts.model, opts.base);
   const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
   const runnerOpts = { timeoutMs: opts.timeoutMs, lockTimeoutMs: opts.lockTimeoutMs };

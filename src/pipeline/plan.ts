@@ -71,9 +71,10 @@ const countActions = (plan: TfPlan) => {
 
 export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> {
   const log = opts.log ?? (() => undefined);
-  const synth = synthesize(opts.model, opts.synthOut);
-  log(`synthesized ${synth.stacks.length} stacks in ${synth.durationMs} ms`);
-  const selected = selectStacks(opts.model, opts.synthOut, opts.stacks, opts.allowedRemovals ?? []);
+  const selected = selectStacks(opts.model, opts.stacks, opts.allowedRemovals ?? []);
+  // Only the selected stacks: a pull request that adds one tenant synthesizes one stack, not the fleet.
+  const synth = synthesize(opts.model, opts.synthOut, { only: opts.stacks ? selected : undefined });
+  log(`synthesized ${synth.stacks.length} stack(s) in ${synth.durationMs} ms`);
 
   // Every guard runs for every selected stack before the first plan, so one run reports every problem.
   const runners = new Map(

@@ -13,18 +13,22 @@ export { PLATFORM_STACK } from './platform-stack';
  * deploying `platform` too, or on `--ignore-missing-stack-dependencies`). Our own runs still apply the platform
  * first: see deployOrder.
  */
-export function buildStacks(app: App, model: Model): { platform: PlatformStack; tenants: TenantStack[] } {
+export function buildStacks(
+  app: App,
+  model: Model,
+  /** Only these stacks (undefined: every stack). A stack's output never depends on another stack being built. */
+  only?: readonly string[],
+): { platform?: PlatformStack; tenants: TenantStack[] } {
+  const wanted = (stack: string) => !only || only.includes(stack);
   // State path relative to cdktf.out/stacks/<name>, so the synthesized JSON holds no machine-specific path.
   const statePath = (stack: string) =>
     path.relative(path.join(app.outdir, 'stacks', stack), path.join(stateDir(model.env.name), `${stack}.tfstate`));
-  const platform = new PlatformStack(app, {
-    env: model.env,
-    platform: model.platform,
-    localStatePath: statePath(PLATFORM_STACK),
-  });
-  const tenants = model.tenants.map(
-    (tenant) => new TenantStack(app, { env: model.env, tenant, localStatePath: statePath(tenant.id) }),
-  );
+  const platform = wanted(PLATFORM_STACK)
+    ? new PlatformStack(app, { env: model.env, platform: model.platform, localStatePath: statePath(PLATFORM_STACK) })
+    : undefined;
+  const tenants = model.tenants
+    .filter((tenant) => wanted(tenant.id))
+    .map((tenant) => new TenantStack(app, { env: model.env, tenant, localStatePath: statePath(tenant.id) }));
   return { platform, tenants };
 }
 

@@ -16,17 +16,18 @@ export interface SynthResult {
 export const PARTITION_MAP_FILE = 'partition-map.json';
 
 /**
- * Synthesize every stack into `outdir` (cdktf.out by default) and write the dedicated-partition map.
- * Stack folders of stacks that no longer exist are removed, so nothing stale can be deployed.
+ * Synthesize every stack (or `only` these) into `outdir` (cdktf.out by default) and write the dedicated-partition
+ * map. After a full synth, stack folders of stacks that no longer exist are removed, so nothing stale can be
+ * deployed; a partial synth (`plan --affected`: the stacks a change touches, nothing else) leaves other folders.
  */
-export function synthesize(model: Model, outdir: string): SynthResult {
+export function synthesize(model: Model, outdir: string, opts: { only?: readonly string[] } = {}): SynthResult {
   const t0 = Date.now();
   const app = new App({ outdir, skipValidation: false });
-  const { tenants } = buildStacks(app, model);
+  const { platform, tenants } = buildStacks(app, model, opts.only);
   app.synth();
-  const stacks = [PLATFORM_STACK, ...tenants.map((s) => s.node.id)];
+  const stacks = [...(platform ? [PLATFORM_STACK] : []), ...tenants.map((s) => s.node.id)];
   const stacksDir = path.join(outdir, 'stacks');
-  for (const dir of fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir) : []) {
+  for (const dir of !opts.only && fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir) : []) {
     if (!stacks.includes(dir)) fs.rmSync(path.join(stacksDir, dir), { recursive: true, force: true });
   }
   const partitionMapFile = path.join(outdir, PARTITION_MAP_FILE);

@@ -104,20 +104,18 @@ describe('affected stacks', () => {
     expect(summary(p.affected('HEAD'))).toEqual(['alpha:changed']);
   });
 
-  it('says so when a tenant file changed but its synthesized output did not', () => {
+  it('maps a changed tenant file to its stack from that file alone (no fleet model, no synth)', () => {
     const { p } = project();
     p.write('tenants/alpha.yaml', tenant('alpha', 'description: only words\n'));
+    // A broken file elsewhere in the fleet is not read: only the changed file is.
+    fs.writeFileSync(path.join(p.dir, 'tenants', 'bravo.yaml'), 'id: [');
+    p.git('update-index', '--assume-unchanged', 'tenants/bravo.yaml');
     expect(p.affected('HEAD').stacks).toEqual([
-      {
-        stack: 'alpha',
-        status: 'changed',
-        lifecycle: 'active',
-        reasons: ['tenants/alpha.yaml changed (synthesized output unchanged)'],
-      },
+      { stack: 'alpha', status: 'changed', lifecycle: 'active', reasons: ['tenants/alpha.yaml changed'] },
     ]);
   });
 
-  it('maps an environment change to the platform stack and every tenant whose output changes, and no other', () => {
+  it('maps an environment change to every stack whose input changes, and no other (not even the platform)', () => {
     const { p } = project();
     const env = fs.readFileSync(path.join(p.dir, 'environments', 'local.yaml'), 'utf8');
     const changed = env.replace(
@@ -127,8 +125,8 @@ describe('affected stacks', () => {
     expect(changed).not.toBe(env);
     p.write('environments/local.yaml', changed);
     const r = p.affected('HEAD');
-    expect(summary(r)).toEqual(['platform:changed', 'alpha:changed', 'bravo:changed']);
-    expect(r.stacks[1].reasons).toEqual(['synthesized output differs from the base (environments/local.yaml changed)']);
+    expect(summary(r)).toEqual(['alpha:changed', 'bravo:changed']);
+    expect(r.stacks[0].reasons).toEqual(['its input in environments/local.yaml changed']);
   });
 
   it('plans every stack when synthesis code changed (the base is synthesized with the head code)', () => {
