@@ -1,5 +1,5 @@
-/** Two projects: `unit` needs nothing but node; `integration` needs the local clusters and toolchain
- * (scripts/test.sh brings them up first). */
+/** Three projects: `unit` needs nothing but node; `browser` needs a Chromium (scripts/ensure-chromium.sh installs
+ * Debian's); `integration` needs the local clusters and toolchain (scripts/test.sh brings them up first). */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json' }];
 module.exports = {
   projects: [
@@ -7,6 +7,12 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       roots: ['<rootDir>/test/unit'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
+    {
+      displayName: 'browser',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/browser'],
       transform: { '^.+\\.ts$': tsJest },
     },
     {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): sets everything up from nothing — npm deps, Kafka jars (Maven), the Mongey
-# provider (Go), terraform/tofu, the two local clusters — runs unit and integration tests, and stops the
-# clusters it started. Caches live under ~/.cache/kafka-tenancy, so a second run is quick.
+# provider (Go), terraform/tofu, Debian's chromium (apt, for the HTML report's browser test), the two local
+# clusters — runs unit, browser and integration tests, and stops the clusters it started. Caches live under
+# ~/.cache/kafka-tenancy, so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -12,6 +13,7 @@ phase_start "build (tsc)"; npm run -s build; npx tsc -p tsconfig.test.json; phas
 phase_start "lint"; npx eslint --max-warnings=0 . ; npx prettier --check . ; phase_end
 phase_start "toolchain (jars, provider, cli)"; cli local install; phase_end
 phase_start "toolchain (actionlint)"; bash scripts/actionlint.sh >/dev/null; phase_end
+phase_start "toolchain (chromium)"; CHROMIUM="$(bash scripts/ensure-chromium.sh)"; export CHROMIUM; phase_end
 
 STARTED_CLUSTERS=0
 cleanup() {
@@ -31,9 +33,12 @@ status=0
 phase_start "unit tests"
 npx jest --selectProjects unit --json --outputFile=reports/jest-unit.json || status=1
 phase_end
+phase_start "browser tests"
+npx jest --selectProjects browser --json --outputFile=reports/jest-browser.json || status=1
+phase_end
 phase_start "integration tests"
 npx jest --selectProjects integration --runInBand --json --outputFile=reports/jest-integration.json || status=1
 phase_end
 
-node scripts/summarize-jest.js reports/jest-unit.json reports/jest-integration.json || status=1
+node scripts/summarize-jest.js reports/jest-unit.json reports/jest-browser.json reports/jest-integration.json || status=1
 exit "$status"

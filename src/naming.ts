@@ -70,6 +70,30 @@ export function sharedTopicName(logical: string): string {
   return `${SHARED_TOPIC_PREFIX}${logical}`;
 }
 
+/**
+ * Segment under a shared-tier tenant's own prefix that holds its premium topics: `bigshop.premium.orders.placed` is
+ * bigshop's private copy of the shared topic `orders.placed`. It lives under `bigshop.`, not under `shared.`: every
+ * shared-tier producer holds PREFIXED WRITE and DESCRIBE on `shared.`, so a `shared.orders.placed.bigshop` would be
+ * writable (and its offsets listable) by every other shared-tier tenant. Nothing outside bigshop's principals holds
+ * a grant on `bigshop.`, and platform consumers get LITERAL grants on exactly the premium topics they read.
+ */
+export const PREMIUM_SEGMENT = 'premium';
+
+/** `premium.orders.placed` — the logical name (under the tenant's prefix) of a premium copy of a shared topic. */
+export function premiumTopicLogicalName(sharedLogical: string): string {
+  return `${PREMIUM_SEGMENT}${SEPARATOR}${sharedLogical}`;
+}
+
+/** `bigshop.premium.orders.placed` — tenant `bigshop`'s premium topic for the shared topic `orders.placed`. */
+export function premiumTopicName(tenantId: string, sharedLogical: string): string {
+  return topicName(tenantId, premiumTopicLogicalName(sharedLogical));
+}
+
+/** `bigshop.premium.` — prefix of every premium topic of tenant `bigshop` (and of nothing else). */
+export function premiumTopicPrefix(tenantId: string): string {
+  return namespacePrefix(topicName(tenantId, PREMIUM_SEGMENT));
+}
+
 /** `acme.billing` — SCRAM username of tenant `acme`'s application `billing`. */
 export function username(tenantId: string, app: string): string {
   return `${namespacePrefix(tenantId)}${app}`;

@@ -22,6 +22,8 @@ import {
   groupPrefix,
   platformGroupPrefix,
   platformUsername,
+  premiumTopicName,
+  premiumTopicPrefix,
   principalOf,
   sharedTopicName,
   topicName,
@@ -33,7 +35,10 @@ import { aclId, compareBindings } from './id';
 import { aclPolicyFindings } from './policy';
 import type { AclBinding, AclOperation, AclPatternType } from './types';
 
-/** Upper bound of bindings for any principal on any tier (Write, Read, Describe, Group Read, Txn Write + Describe). */
+/**
+ * Upper bound of bindings for any tenant principal on any tier: Write, Read, Describe, Group Read, Txn Write +
+ * Describe; on the shared tier Write + Describe on `shared.` and on its premium prefix, Txn Write + Describe.
+ */
 export const MAX_BINDINGS_PER_PRINCIPAL = 6;
 
 /** What one tenant application declared, with names already resolved (groups and transactional ids are full ids). */
@@ -50,11 +55,17 @@ export interface AppIntent {
   readonly groups: readonly string[];
   /** Full transactional ids, e.g. `acme.billing-tx`. */
   readonly transactionalIds: readonly string[];
+  /**
+   * Shared tier: the tenant's premium topics, as logical shared topic names (`orders.placed` for
+   * `bigshop.premium.orders.placed`). An application producing one of them may write the premium copy.
+   * @default - none
+   */
+  readonly premiumTopics?: readonly string[];
   /** Where each entry was declared, by field and entry (as given above): what `explain` points at. */
   readonly sources?: IntentSources;
 }
 
-export type IntentField = 'produces' | 'consumes' | 'groups' | 'transactionalIds';
+export type IntentField = 'produces' | 'consumes' | 'groups' | 'transactionalIds' | 'premiumTopics';
 export type IntentSources = Partial<Record<IntentField, ReadonlyMap<string, readonly SourceLocation[]>>>;
 
 type Grant = {
@@ -112,6 +123,28 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
       sources: [...at('produces', intent.produces), ...(consumed ? at('consumes', intent.consumes) : [])],
     });
   }
+  // Premium topics live under the tenant's own prefix (`bigshop.premium.`), which no other tenant's grant reaches
+  // (see naming.ts): this is the write path other shared-tier tenants cannot share, unlike reserved partitions.
+  const premium = shared ? intent.produces.filter((l) => intent.premiumTopics?.includes(l)) : [];
+  if (premium.length > 0) {
+    const prefix = premiumTopicPrefix(intent.tenantId);
+    const names = list(premium.map((l) => premiumTopicName(intent.tenantId, l)));
+    const sources = [...at('produces', premium), ...at('premiumTopics', premium)];
+    grants.push({
+      resourceType: 'Topic',
+      resourceName: prefix,
+      operation: 'Write',
+      reason: `produces its premium topics ${names} (the prefix covers only tenant ${intent.tenantId}'s premium topics, which no other tenant can write)`,
+      sources,
+    });
+    grants.push({
+      resourceType: 'Topic',
+      resourceName: prefix,
+      operation: 'Describe',
+      reason: `fetches metadata of its premium topics ${names}`,
+      sources,
+    });
+  }
   if (consumed && intent.groups.length > 0) {
     const prefix = groupPrefix(intent.tenantId);
     grants.push({
@@ -143,42 +176,59 @@ export function tenantAcls(intent: AppIntent): AclBinding[] {
   return bindings(intent.username, grants);
 }
 
+/** A shared-tier tenant's premium copy of a shared topic, which the shared topic's platform consumers read too. */
+export interface PremiumTopicRef {
+  /** Logical shared topic name, e.g. `orders.placed`. */
+  readonly shared: string;
+  /** Full premium topic name, e.g. `bigshop.premium.orders.placed`. */
+  readonly topic: string;
+  readonly tenantId: string;
+  /** The tenant's `premiumTopics[i]` entry. */
+  readonly sources: readonly SourceLocation[];
+}
+
 /**
  * Bindings for a platform consumer (`platform.<name>`): the only principals that READ shared topics, each
  * confined to its own group prefix `platform.<name>.`. Unlike tenants, a platform consumer gets LITERAL grants on
  * exactly the shared topics it declares: shared topics carry every tenant's records, so a consumer that declared
- * `orders.placed` must not read `orders.shipped` (or a shared topic added later). There are few shared topics, so
- * the ACL count stays small.
+ * `orders.placed` must not read `orders.shipped` (or a shared topic added later). The same goes for premium topics:
+ * a consumer of `orders.placed` reads every tenant's premium copy of it (`bigshop.premium.orders.placed`), each by
+ * a LITERAL grant, and nothing else under the tenant's prefix. There are few shared and premium topics, so the ACL
+ * count stays small.
  */
 export function platformConsumerAcls(
   name: string,
   consumes: readonly string[],
   /** Where each logical shared topic name of `consumes` was declared in the environment file. */
   sources?: ReadonlyMap<string, readonly SourceLocation[]>,
+  /** Every premium topic of the fleet; those of the shared topics in `consumes` are granted. @default - none */
+  premiumTopics: readonly PremiumTopicRef[] = [],
 ): AclBinding[] {
   const logical = [...new Set(consumes)].sort((a, b) => (sharedTopicName(a) < sharedTopicName(b) ? -1 : 1));
-  const grants: Grant[] = logical.flatMap((l): Grant[] => {
-    const topic = sharedTopicName(l);
-    const at = sources?.get(l) ?? [];
-    return [
-      {
-        resourceType: 'Topic',
-        patternType: 'Literal',
-        resourceName: topic,
-        operation: 'Read',
-        reason: `consumes ${topic} as a platform consumer`,
-        sources: at,
-      },
-      {
-        resourceType: 'Topic',
-        patternType: 'Literal',
-        resourceName: topic,
-        operation: 'Describe',
-        reason: `fetches metadata of ${topic}`,
-        sources: at,
-      },
-    ];
-  });
+  const literal = (topic: string, reason: string, at: readonly SourceLocation[]): Grant[] => [
+    { resourceType: 'Topic', patternType: 'Literal', resourceName: topic, operation: 'Read', reason, sources: at },
+    {
+      resourceType: 'Topic',
+      patternType: 'Literal',
+      resourceName: topic,
+      operation: 'Describe',
+      reason: `fetches metadata of ${topic}`,
+      sources: at,
+    },
+  ];
+  const grants: Grant[] = logical.flatMap((l) =>
+    literal(sharedTopicName(l), `consumes ${sharedTopicName(l)} as a platform consumer`, sources?.get(l) ?? []),
+  );
+  const premium = premiumTopics.filter((p) => logical.includes(p.shared));
+  for (const p of premium) {
+    grants.push(
+      ...literal(
+        p.topic,
+        `consumes ${sharedTopicName(p.shared)} as a platform consumer, and so tenant ${p.tenantId}'s premium copy ${p.topic}`,
+        [...(sources?.get(p.shared) ?? []), ...p.sources],
+      ),
+    );
+  }
   grants.push({
     resourceType: 'Group',
     resourceName: platformGroupPrefix(name),
@@ -186,7 +236,7 @@ export function platformConsumerAcls(
     reason: `joins its own consumer groups ${platformGroupPrefix(name)}* and no one else's`,
     sources: [...(sources?.values() ?? [])].flat(),
   });
-  return bindings(platformUsername(name), grants, 2 * logical.length + 1);
+  return bindings(platformUsername(name), grants, 2 * (logical.length + new Set(premium.map((p) => p.topic)).size) + 1);
 }
 
 /** Turn grants into bindings; grants on the same resource and operation are merged into one binding. */

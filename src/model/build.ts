@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { ValidationError } from '../errors';
-import { tenantAcls, platformConsumerAcls } from '../acl';
+import { type PremiumTopicRef, tenantAcls, platformConsumerAcls } from '../acl';
 import type { SourceLocation } from '../source';
 import { type Environment, type ParsedEnvironment, type TierDefaults, readEnvironment } from './environment';
 import { projectRoot } from '../paths';
@@ -14,6 +14,8 @@ import {
   groupId,
   groupPrefix,
   platformUsername,
+  premiumTopicLogicalName,
+  premiumTopicName,
   principalOf,
   secretName,
   sharedTopicName,
@@ -90,17 +92,29 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
   if (!clusterConfig)
     throw new Error(`internal error: tenant ${spec.id} targets unknown cluster ${cluster}; validate first`);
 
-  const topics: TopicModel[] = spec.topics
-    .map((t, i) => ({
-      name: topicName(spec.id, t.name),
-      logicalName: t.name,
-      partitions: t.partitions ?? defaults.partitions,
-      replicationFactor: t.replicationFactor ?? clusterConfig.replicationFactor,
-      config: topicConfig(t, defaults),
-      allowDataLoss: t.allowDataLoss,
-      source: at(`topics[${i}]`),
-    }))
-    .sort((a, b) => byName(a.name, b.name));
+  const topics: TopicModel[] = spec.topics.map((t, i) => ({
+    name: topicName(spec.id, t.name),
+    logicalName: t.name,
+    partitions: t.partitions ?? defaults.partitions,
+    replicationFactor: t.replicationFactor ?? clusterConfig.replicationFactor,
+    config: topicConfig(t, defaults),
+    allowDataLoss: t.allowDataLoss,
+    source: at(`topics[${i}]`),
+  }));
+  // A premium topic is the tenant's private copy of a shared topic: same partitions and configs, under its prefix.
+  for (const { logical, shared, path } of premiumEntries(env, parsed)) {
+    topics.push({
+      name: premiumTopicName(spec.id, logical),
+      logicalName: premiumTopicLogicalName(logical),
+      partitions: shared.partitions,
+      replicationFactor: clusterConfig.replicationFactor,
+      config: sharedTopicConfig(shared, defaults),
+      allowDataLoss: false,
+      premiumOf: sharedTopicName(logical),
+      source: at(path),
+    });
+  }
+  topics.sort((a, b) => byName(a.name, b.name));
 
   const principals: PrincipalModel[] = spec.applications
     .map((app, i): PrincipalModel => {
@@ -129,6 +143,7 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
           consumes,
           groups,
           transactionalIds,
+          premiumTopics: spec.premiumTopics,
           sources: {
             produces: entrySources(at, `${decl}.produces`, app.produces),
             consumes: entrySources(at, `${decl}.consumes`, app.consumes),
@@ -136,6 +151,7 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
             transactionalIds: entrySources(at, `${decl}.transactionalIds`, app.transactionalIds, (x) =>
               transactionalId(spec.id, x),
             ),
+            premiumTopics: entrySources(at, 'premiumTopics', spec.premiumTopics),
           },
         }),
         source: at(decl),
@@ -176,7 +192,47 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
   };
 }
 
-function platformModel({ env, file, locate }: ParsedEnvironment): PlatformModel {
+type SharedTopicSpec = Environment['sharedTopics'][number];
+
+/** A shared topic's Kafka configs (the shared tier's defaults under its own retention); premium copies share them. */
+function sharedTopicConfig(s: SharedTopicSpec, defaults: TierDefaults): Record<string, string> {
+  return topicConfig(
+    { name: s.name, cleanupPolicy: 'delete', retentionMs: s.retentionMs, config: {}, allowDataLoss: false },
+    defaults,
+  );
+}
+
+/** A shared-tier tenant's `premiumTopics` entries naming a shared topic, once each, with the entry's path. */
+function premiumEntries(
+  env: Environment,
+  { spec }: ParsedTenant,
+): Array<{ logical: string; shared: SharedTopicSpec; path: string }> {
+  if (spec.tier !== 'shared') return [];
+  return [...new Set(spec.premiumTopics)].flatMap((logical) => {
+    const shared = env.sharedTopics.find((s) => s.name === logical);
+    return shared ? [{ logical, shared, path: `premiumTopics[${spec.premiumTopics.indexOf(logical)}]` }] : [];
+  });
+}
+
+/** The premium topics of active tenants: their platform consumers read them (a decommissioned one's data is the admin's). */
+function premiumTopicRefs(env: Environment, tenants: readonly ParsedTenant[]): PremiumTopicRef[] {
+  return tenants
+    .filter((t) => t.spec.lifecycle === 'active')
+    .flatMap((t) =>
+      premiumEntries(env, t).map(({ logical, path }) => ({
+        shared: logical,
+        topic: premiumTopicName(t.spec.id, logical),
+        tenantId: t.spec.id,
+        sources: [locationOf(t.locate, t.file, path)],
+      })),
+    )
+    .sort((a, b) => byName(a.topic, b.topic));
+}
+
+function platformModel(
+  { env, file, locate }: ParsedEnvironment,
+  premiumTopics: readonly PremiumTopicRef[] = [],
+): PlatformModel {
   const at = (p: string) => locationOf(locate, file, p);
   const defaults = env.tierDefaults.shared;
   const cluster = env.clusters[env.sharedCluster];
@@ -187,10 +243,7 @@ function platformModel({ env, file, locate }: ParsedEnvironment): PlatformModel 
       logicalName: s.name,
       partitions: s.partitions,
       replicationFactor: cluster.replicationFactor,
-      config: topicConfig(
-        { name: s.name, cleanupPolicy: 'delete', retentionMs: s.retentionMs, config: {}, allowDataLoss: false },
-        defaults,
-      ),
+      config: sharedTopicConfig(s, defaults),
       allowDataLoss: false,
       source: at(`sharedTopics[${i}]`),
     }))
@@ -219,6 +272,7 @@ function platformModel({ env, file, locate }: ParsedEnvironment): PlatformModel 
           pc.name,
           pc.consumes,
           entrySources(at, `platformConsumers[${i}].consumes`, pc.consumes),
+          premiumTopics,
         ),
         source: at(`platformConsumers[${i}]`),
       };
@@ -253,7 +307,12 @@ function partitionMap(env: Environment, tenants: readonly TenantModel[]): Partit
 export function buildModel(environment: ParsedEnvironment, tenants: readonly ParsedTenant[]): Model {
   const { env } = environment;
   const resolved = tenants.map((t) => tenantModel(env, t)).sort((a, b) => byName(a.id, b.id));
-  return { env, tenants: resolved, platform: platformModel(environment), partitionMap: partitionMap(env, resolved) };
+  return {
+    env,
+    tenants: resolved,
+    platform: platformModel(environment, premiumTopicRefs(env, tenants)),
+    partitionMap: partitionMap(env, resolved),
+  };
 }
 
 export interface LoadModelOptions {

@@ -39,6 +39,37 @@ const QuotaSchema = z.strictObject({
   requestPercentage: z.number().min(1),
 });
 
+/**
+ * How large a tenant of a tier may grow: every topic a tenant owns (own topics; on the shared tier its premium
+ * topics) stays within these, and `validate` refuses a tenant file that does not. Decommissioning tenants are
+ * exempt (their topics are on the way out).
+ */
+const TopicBoundsSchema = z
+  .strictObject({
+    maxPartitionsPerTopic: z.number().int().min(1).meta({ description: 'partitions of any one topic' }),
+    maxPartitionsPerTenant: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: "sum of the partitions of a tenant's topics (each topic counted with its resolved count)" }),
+    maxTopicsPerTenant: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'topics a tenant owns (shared tier: premium topics); 0 = none' }),
+    minRetentionMs: z.number().int().min(1).meta({ description: 'smallest finite retention.ms a topic may set' }),
+    maxRetentionMs: z.number().int().min(1).meta({ description: 'largest finite retention.ms a topic may set' }),
+    allowInfiniteRetention: z
+      .boolean()
+      .meta({ description: 'whether retentionMs: -1 (keep forever) is allowed; it bypasses maxRetentionMs' }),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: 'largest max.message.bytes a topic may set (unset: the broker default applies)' }),
+  })
+  .meta({ description: "bounds on the size of a tier's tenants, enforced by validate" });
+
 const TierDefaultsSchema = z.strictObject({
   partitions: z.number().int().min(1),
   retentionMs: z.number().int().min(-1),
@@ -49,6 +80,7 @@ const TierDefaultsSchema = z.strictObject({
     maxConsumerByteRate: z.number().int().min(1024),
     maxRequestPercentage: z.number().min(1),
   }),
+  topicBounds: TopicBoundsSchema,
 });
 
 const logicalName = z
@@ -111,6 +143,7 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
 export type TierDefaults = z.infer<typeof TierDefaultsSchema>;
 export type QuotaConfig = z.infer<typeof QuotaSchema>;
+export type TopicBounds = z.infer<typeof TopicBoundsSchema>;
 
 export function environmentFile(name: string, root = projectRoot()): string {
   return path.join(root, 'environments', `${name}.yaml`);

@@ -247,10 +247,14 @@ export const TenantSchema = z
       .array(ApplicationSchema)
       .default([])
       .meta({ description: 'applications; each gets its own SCRAM user, ACLs derived from its intent, and a quota' }),
-    dedicatedPartitions: z
-      .array(DedicatedPartitionsSchema)
-      .default([])
-      .meta({ description: 'shared tier only: partitions of shared topics reserved for this tenant' }),
+    dedicatedPartitions: z.array(DedicatedPartitionsSchema).default([]).meta({
+      description:
+        'shared tier only: partitions of shared topics reserved for this tenant; advisory (Kafka cannot restrict a producer to partitions), see premiumTopics for an enforced alternative',
+    }),
+    premiumTopics: z.array(z.string().min(1)).default([]).meta({
+      description:
+        'shared tier only: shared topics (logical names, e.g. `orders.placed`) this tenant gets a private copy of, `<tenant id>.premium.<name>`, on the shared cluster: only its producers write it, only the platform consumers of the shared topic read it',
+    }),
   })
   .meta({ title: 'kafka-tenancy tenant', description: 'one tenant of the Kafka platform; file name = id' });
 

@@ -29,7 +29,15 @@ export interface TopicModel {
   readonly config: Readonly<Record<string, string>>;
   /** Partition decreases / deletion explicitly approved in the tenant file (plan review reads this). */
   readonly allowDataLoss: boolean;
-  /** The declaration: `topics[i]` of the tenant file, or `sharedTopics[i]` of the environment file. */
+  /**
+   * Shared tier: the shared topic this premium topic is the tenant's private copy of (`shared.orders.placed` for
+   * `bigshop.premium.orders.placed`); partitions and configs are the shared topic's. @default - not a premium topic
+   */
+  readonly premiumOf?: string;
+  /**
+   * The declaration: `topics[i]` (`premiumTopics[i]`) of the tenant file, or `sharedTopics[i]` of the environment
+   * file.
+   */
   readonly source: SourceLocation;
 }
 
@@ -99,7 +107,7 @@ export interface TenantModel {
   readonly topicPrefix: string;
   readonly groupPrefix: string;
   readonly transactionalIdPrefix: string;
-  /** Own topics (dedicated and topic-per-tenant tiers; empty for shared). */
+  /** Own topics (dedicated and topic-per-tenant tiers); on the shared tier, its premium topics (`premiumOf` set). */
   readonly topics: readonly TopicModel[];
   /** Topics retired in the tenant file (never also in `topics`). */
   readonly retiredTopics: readonly RetiredTopicModel[];

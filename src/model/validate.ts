@@ -14,6 +14,7 @@ import { type Problem, sortProblems } from '../errors';
 import type { Environment } from './environment';
 import type { ParsedTenant } from './load';
 import { APPLICATION_RULES } from './rules/applications';
+import { TIER_BOUND_RULES } from './rules/bounds';
 import { CLUSTER_RULES } from './rules/clusters';
 import type { Rule, RuleContext } from './rules/context';
 import { IDENTITY_RULES } from './rules/identity';
@@ -30,6 +31,7 @@ export const RULES: readonly Rule[] = [
   ...IDENTITY_RULES,
   ...CLUSTER_RULES,
   ...TOPIC_RULES,
+  ...TIER_BOUND_RULES,
   ...APPLICATION_RULES,
   ...SHARED_TIER_RULES,
 ];

@@ -92,13 +92,23 @@ export interface Namespace {
  */
 export function namespaces(model: Model): Namespace[] {
   const out: Namespace[] = [];
+  const everyone = [...model.tenants.flatMap((t) => t.principals), ...model.platform.consumers];
   for (const t of model.tenants) {
+    // Its own principals; on topics also anyone the model itself grants something there (a platform consumer's
+    // LITERAL READ on the tenant's premium topic).
+    const granted = everyone
+      .filter((p) => p.acls.some((b) => b.resourceType === 'Topic' && reachesPrefix(b, t.topicPrefix)))
+      .map((p) => p.principal);
     const allowed = t.principals.map((p) => p.principal);
-    out.push({ owner: t.id, resourceType: 'Topic', prefix: t.topicPrefix, allowed });
+    out.push({
+      owner: t.id,
+      resourceType: 'Topic',
+      prefix: t.topicPrefix,
+      allowed: [...new Set([...allowed, ...granted])],
+    });
     out.push({ owner: t.id, resourceType: 'Group', prefix: t.groupPrefix, allowed });
     out.push({ owner: t.id, resourceType: 'TransactionalId', prefix: t.transactionalIdPrefix, allowed });
   }
-  const everyone = [...model.tenants.flatMap((t) => t.principals), ...model.platform.consumers];
   out.push({
     owner: 'platform',
     resourceType: 'Topic',

@@ -1,7 +1,8 @@
 /**
  * Everything the checks share during one run: the model, credentials from the environment's secret source, one
  * connection per principal and cluster (opened on first use, closed at the end), and one admin snapshot per cluster
- * (topics, configs, ACLs, quota windows) that all conformance checks read.
+ * (topics, configs, ACLs, quota windows) that all conformance checks read, plus one identity snapshot per cluster
+ * (SCRAM users and client quotas, through the raw admin requests kafkajs lacks).
  */
 import * as crypto from 'node:crypto';
 import type { Admin, Kafka, Producer, RequestTimeoutEvent } from 'kafkajs';
@@ -16,10 +17,27 @@ import { type LiveAcl, fromDescribeAcls } from '../acl';
 import { withDeadline } from '../kafka/deadline';
 import { ClusterHealth, ClusterUnreachable, PROBE_DEADLINE_MS } from './health';
 import { RawSession } from './raw';
+import type { ClientQuotaEntry, ScramCredentialInfo } from './admin-protocol';
 import { VERIFICATION_MARKER_HEADER } from '../sdk/keys';
 
 /** Super users of every cluster the platform runs (see src/local/cluster.ts); exempt from ACL findings. */
 export const SUPER_USERS: readonly string[] = [principalOf(ADMIN_USER), principalOf('controller')];
+
+/**
+ * Operator accounts of every cluster besides the model's principals (src/local/cluster.ts): the admin is a SCRAM
+ * user (bootstrapped at format time, Kafka's default 4096 iterations); the controller logs in with PLAIN on the
+ * controller listener, so it is normally no SCRAM user at all, but may be one.
+ */
+export const OPERATOR_USERS: { readonly required: readonly string[]; readonly optional: readonly string[] } = {
+  required: [ADMIN_USER],
+  optional: ['controller'],
+};
+
+/**
+ * The SCRAM credential every principal gets: what `ScramPrincipal` (src/constructs/scram-principal.ts) asks the
+ * provider for. Verify cannot import the constructs (layers); a unit test keeps the two equal.
+ */
+export const PRINCIPAL_SCRAM: ScramCredentialInfo = { mechanism: 'SCRAM-SHA-512', iterations: 8192 };
 
 /**
  * Marks every record and name a run creates, so a reader (or a consumer) can tell them from real traffic. One home:
@@ -52,6 +70,15 @@ export interface ClusterSnapshot {
   readonly quotaWindow: { readonly samples: number; readonly seconds: number };
 }
 
+/** Who can log in to a cluster and how fast each may go, as the admin reads it (admin requests kafkajs lacks). */
+export interface IdentitySnapshot {
+  readonly cluster: string;
+  /** Every SCRAM user with its credentials (DescribeUserScramCredentials for all users), sorted by name. */
+  readonly scramUsers: ReadonlyMap<string, readonly ScramCredentialInfo[]>;
+  /** Every client quota entity with its values (DescribeClientQuotas, no filter), entities without values left out. */
+  readonly quotas: readonly ClientQuotaEntry[];
+}
+
 const TOPIC_RESOURCE = 2;
 const BROKER_RESOURCE = 4;
 const DYNAMIC_TOPIC_CONFIG = 1;
@@ -71,6 +98,7 @@ export class VerifyContext {
   private readonly producers = new Map<string, Promise<Producer>>();
   private readonly tenantProducers = new Map<string, Promise<TenantProducer>>();
   private readonly snapshots = new Map<string, Promise<ClusterSnapshot>>();
+  private readonly identitySnapshots = new Map<string, Promise<IdentitySnapshot>>();
   private readonly closers: Array<() => Promise<void>> = [];
   private closed = false;
   /** Which clusters stopped answering during the run (see health.ts); connections to them are not opened again. */
@@ -327,6 +355,37 @@ export class VerifyContext {
       if (samples > 0 && seconds > 0) quotaWindow = { samples, seconds };
     }
     return { cluster, topics, acls: fromDescribeAcls(cluster, acls.resources), quotaWindow };
+  }
+
+  /** SCRAM users and client quotas of a cluster as the admin sees them; loaded once per run. */
+  identities(cluster: string): Promise<IdentitySnapshot> {
+    return this.memo(this.identitySnapshots, cluster, '', async () => ({
+      value: await withDeadline(
+        this.loadIdentities(cluster),
+        SNAPSHOT_DEADLINE_MS,
+        `reading the SCRAM users and quotas of cluster ${cluster} as the admin`,
+      ),
+    }));
+  }
+
+  private async loadIdentities(cluster: string): Promise<IdentitySnapshot> {
+    const session = await this.adminSession(cluster);
+    const users = await session.describeScramUsers();
+    const failed = users.filter((u) => u.errorCode !== 0);
+    if (failed.length > 0) {
+      // A user the broker could not describe is no answer about that user: the checks reading it cannot decide.
+      throw new Error(
+        `DescribeUserScramCredentials on ${cluster}: ${failed.map((u) => `${u.user}: error ${u.errorCode} ${u.errorMessage ?? ''}`.trim()).join('; ')}`,
+      );
+    }
+    const quotas = await session.describeClientQuotas();
+    return {
+      cluster,
+      scramUsers: new Map(
+        users.map((u) => [u.user, [...u.credentials]] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      ),
+      quotas: quotas.filter((q) => Object.keys(q.values).length > 0),
+    };
   }
 
   /** Register something to close at the end of the run. */

@@ -8,12 +8,23 @@
  * is the observation. Authorization precedes leadership and coordinator checks in every handler, so the bootstrap
  * broker gives the authorization answer on a cluster of any size.
  *
- * This uses kafkajs internals (the Cluster a `Kafka` instance builds, and its seed `Broker`). kafkajs is pinned to
- * exactly 2.2.4 and unmaintained (harness notes B), so these internals will not move; everything internal is in
- * this file and typed by the interfaces below.
+ * This uses kafkajs internals (the Cluster a `Kafka` instance builds, its seed `Broker`, the broker's connection
+ * pool and the protocol error table). kafkajs is pinned to exactly 2.2.4 and unmaintained (harness notes B), so these
+ * internals will not move; everything internal is in this file and typed by the interfaces below. The two admin
+ * requests kafkajs lacks (DescribeUserScramCredentials, DescribeClientQuotas) are encoded in `admin-protocol.ts`
+ * (pure bytes) and sent here on the same authenticated connection.
  */
 import { AssignerProtocol, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
 import { type ClientCredentials, type ClientOptions, SASL_ERROR, kafkaClient, kafkaErrorType } from '../kafka/client';
+import {
+  type ClientQuotaEntry,
+  type EncodedRequest,
+  type ScramUserResult,
+  decodeDescribeClientQuotasResponse,
+  decodeDescribeUserScramCredentialsResponse,
+  describeClientQuotasRequest,
+  describeUserScramCredentialsRequest,
+} from './admin-protocol';
 
 interface InternalMessage {
   readonly key?: Buffer | string | null;
@@ -94,10 +105,42 @@ interface InternalBroker {
   }): Promise<unknown>;
 }
 
+/**
+ * What kafkajs 2.2.4's `Connection.send` (`src/network/connection.js`) takes: `encode()` must return something with
+ * the Encoder's `buf` (checked) and `buffer` (written after the v1 request header); `decode` receives the response
+ * after its correlation id; `parse` resolves the send.
+ */
+interface InternalProtocolRequest<T> {
+  readonly request: {
+    readonly apiKey: number;
+    readonly apiVersion: number;
+    readonly apiName: string;
+    encode(): Promise<{ readonly buf: Buffer; readonly buffer: Buffer }>;
+  };
+  readonly response: { decode(payload: Buffer): Promise<T>; parse(decoded: T): Promise<T> };
+}
+
+/** kafkajs 2.2.4 `src/broker/index.js` fields behind the methods: the negotiated versions and the connection pool. */
+interface InternalBrokerConnection {
+  /** ApiVersions of the broker, by API key (set once the broker connected). */
+  readonly versions: Readonly<Record<number, { readonly minVersion: number; readonly maxVersion: number }>> | null;
+  readonly connectionPool: { send<T>(req: InternalProtocolRequest<T>): Promise<T> };
+}
+
+/**
+ * kafkajs 2.2.4 `src/protocol/error.js`: the error kafkajs itself throws for a Kafka error code (with `type`), so our
+ * own requests' refusals read exactly like those of kafkajs' requests. Not in kafkajs' typings, hence `require`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createErrorFromCode } = require('kafkajs/src/protocol/error') as {
+  createErrorFromCode(code: number): Error & { type: string; code: number };
+};
+const UNSUPPORTED_VERSION = 35;
+
 interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  readonly brokerPool: { readonly seedBroker?: InternalBroker };
+  readonly brokerPool: { readonly seedBroker?: InternalBroker & InternalBrokerConnection };
 }
 
 /** The Cluster factory every `Kafka` instance keeps under a private symbol (kafkajs 2.2.4 `src/index.js`). */
@@ -145,7 +188,7 @@ export function showAnswer(a: Answer): string {
 export class RawSession {
   private constructor(
     private readonly cluster: InternalCluster,
-    private readonly broker: InternalBroker,
+    private readonly broker: InternalBroker & InternalBrokerConnection,
   ) {}
 
   /**
@@ -293,6 +336,42 @@ export class RawSession {
       host: null,
       operation: ANY,
       permissionType: ANY,
+    });
+  }
+
+  /**
+   * DescribeUserScramCredentials for every user (needs DESCRIBE on the Cluster): each SCRAM user with its
+   * mechanisms and iterations, never a salt or a key. A message-level error code is thrown as kafkajs' protocol
+   * error, so `answer()` reads it like any other refusal; per-user error codes stay in the results.
+   */
+  async describeScramUsers(): Promise<ScramUserResult[]> {
+    const res = await this.send(describeUserScramCredentialsRequest(null), decodeDescribeUserScramCredentialsResponse);
+    if (res.errorCode !== 0) throw createErrorFromCode(res.errorCode);
+    return [...res.results];
+  }
+
+  /** DescribeClientQuotas with no filter (needs DESCRIBE_CONFIGS on the Cluster): every quota entity and its values. */
+  async describeClientQuotas(): Promise<ClientQuotaEntry[]> {
+    const res = await this.send(describeClientQuotasRequest(), decodeDescribeClientQuotasResponse);
+    if (res.errorCode !== 0) throw createErrorFromCode(res.errorCode);
+    return [...res.entries];
+  }
+
+  /** One request kafkajs has no encoder for, on the seed broker's authenticated connection. */
+  private async send<T>(req: EncodedRequest, decode: (payload: Buffer) => T): Promise<T> {
+    const v = this.broker.versions?.[req.apiKey];
+    // The broker would close the connection on a version it does not know; kafkajs' own requests check this too.
+    if (!v || req.apiVersion < v.minVersion || req.apiVersion > v.maxVersion) {
+      throw createErrorFromCode(UNSUPPORTED_VERSION);
+    }
+    return this.broker.connectionPool.send<T>({
+      request: {
+        apiKey: req.apiKey,
+        apiVersion: req.apiVersion,
+        apiName: req.apiName,
+        encode: async () => ({ buf: req.payload, buffer: req.payload }),
+      },
+      response: { decode: async (payload) => decode(payload), parse: async (decoded) => decoded },
     });
   }
 }

@@ -14,11 +14,13 @@ import { existenceOracleNotes, negativePairChecks, negativePrincipalChecks } fro
 import { positiveChecks } from './checks/positive';
 import { type QuotaOptions, quotaChecks } from './checks/quota';
 import { sharedTierChecks } from './checks/shared-tier';
+import { reservedPartitionChecks } from './checks/reserved-partitions';
 import { type Actor, VerifyContext } from './context';
 import { withDeadline } from '../kafka/deadline';
 import { type ClusterHealth, ClusterUnreachable, type Unreachable, noAnswerSignal } from './health';
 import { DEFAULT_FULL_PAIRS_UP_TO, type Pair, selectPairs } from './pairs';
 import { summarize } from './report';
+import { cleanupNotes, deleteRunGroups } from './cleanup';
 import { scramLockouts } from './lockout';
 import { PLATFORM, Scope } from './scope';
 import type { Check, CheckCategory, CheckResult, ProgressEvent, VerificationReport } from './types';
@@ -252,6 +254,7 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
             scoped.filter((a) => !a.tenant),
           ),
           ...dedicatedTierChecks(ctx, everyone, scope),
+          ...reservedPartitionChecks(ctx, scope),
         ]),
     },
   ];
@@ -313,6 +316,13 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
     }
     // Said once, first: the results it caused point at it.
     results.unshift(...health.all().map((u) => unreachableResult(u, results, started)));
+    // Every consumer has left its group when its check ended; the empty groups stay unless deleted.
+    const touched = [...new Set(results.map((r) => r.cluster))]
+      .filter((c) => ctx.clusters().includes(c) && !locked.has(c) && !health.unreachable(c))
+      .sort();
+    notes.push(
+      ...cleanupNotes(await Promise.all(touched.map((c) => deleteRunGroups(c, () => ctx.admin(c), ctx.runId)))),
+    );
   } finally {
     await ctx.close();
   }
@@ -329,6 +339,22 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
     results,
     summary,
     notes,
-    ok: summary.checks > 0 && summary.failed === 0 && summary.errors === 0,
+    owners: ownersByCluster(model),
+    ok: summary.checks - summary.skipped > 0 && summary.failed === 0 && summary.errors === 0,
   };
+}
+
+/** The owners living on each cluster (tenants of every lifecycle; `platform` on the shared cluster), sorted. */
+export function ownersByCluster(model: Model): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.keys(model.env.clusters)
+      .sort()
+      .map((cluster) => [
+        cluster,
+        [
+          ...model.tenants.filter((t) => t.cluster === cluster).map((t) => t.id),
+          ...(cluster === model.env.sharedCluster && model.platform.consumers.length > 0 ? [PLATFORM] : []),
+        ].sort(),
+      ]),
+  );
 }

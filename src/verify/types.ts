@@ -7,11 +7,21 @@
 export const CATEGORIES = ['conformance', 'positive', 'negative', 'shared-tier', 'dedicated-tier', 'quota'] as const;
 export type CheckCategory = (typeof CATEGORIES)[number];
 
-export type CheckStatus = 'pass' | 'fail' | 'error';
+/**
+ * `pass`/`fail` on a broker answer; `error` when the check could not decide; `skipped` when the check chose not to
+ * probe (its `observed` says why, e.g. the probe would exceed the byte budget). Skipped checks do not fail a run but
+ * are listed, counted and in JUnit as `<skipped>`: nothing is left out silently.
+ */
+export const STATUSES = ['pass', 'fail', 'error', 'skipped'] as const;
+export type CheckStatus = (typeof STATUSES)[number];
 
-/** What a check found. A check that could not decide (no connection, missing secret) throws instead: `error`. */
+/**
+ * What a check found. A check that could not decide (no connection, missing secret) throws instead: `error`. A check
+ * that decides not to probe returns `skipped` with the reason as `observed` (`not probed: a burst would need 12 MiB,
+ * over the 8 MiB budget`) and what it would have proved as `expected`.
+ */
 export interface CheckOutcome {
-  readonly status: 'pass' | 'fail';
+  readonly status: 'pass' | 'fail' | 'skipped';
   /** What isolation requires, e.g. `TOPIC_AUTHORIZATION_FAILED`. */
   readonly expected: string;
   /** What the cluster answered, e.g. `success (written to partition 0 at offset 12)`. */
@@ -57,6 +67,7 @@ export interface Tally {
   readonly passed: number;
   readonly failed: number;
   readonly errors: number;
+  readonly skipped: number;
 }
 
 export interface VerificationSummary extends Tally {
@@ -81,7 +92,12 @@ export interface VerificationReport {
   readonly summary: VerificationSummary;
   /** Things a reader must know that are not checks: what was not probed and why, topics nobody owns. */
   readonly notes: readonly string[];
-  /** True only when every check passed. */
+  /**
+   * Who lives where: the owners (tenant ids, `platform`) on each cluster of the model, sorted. The axes of the
+   * tenants × tenants matrices of the HTML and SVG reports. @default - inferred from the results
+   */
+  readonly owners?: Readonly<Record<string, readonly string[]>>;
+  /** True only when no check failed or errored (skipped checks are listed, not failures) and at least one ran. */
   readonly ok: boolean;
 }
 

@@ -14,7 +14,7 @@ import { type VerificationReport, runVerification } from '../../src/verify';
 import { VERIFY_MARK } from '../../src/verify/context';
 import { RawSession } from '../../src/verify/raw';
 import { type LocalPlatform, requireLocalPlatform, suffix } from './support';
-import { ConfigCommand, ensureFleetDeployed } from './verify-support';
+import { ConfigCommand, ensureFleetDeployed, identitiesOf } from './verify-support';
 
 jest.setTimeout(900_000);
 
@@ -40,6 +40,7 @@ interface Mutation {
 /** One mistake: its name and `verify --tenants` scope are known up front; the rest is built once the model is loaded. */
 interface Case {
   readonly name: string;
+  /** `[]`: the whole fleet (the cluster-wide identity checks run only then). */
   readonly scope: readonly string[];
   readonly quotas?: boolean;
   readonly make: () => Mutation;
@@ -109,6 +110,38 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
   const deleteTopic = async (cluster: string, topic: string) => {
     const a = await admin(cluster);
     if ((await a.listTopics()).includes(topic)) await a.deleteTopics({ topics: [topic] });
+  };
+
+  /** Wait until the broker's metadata image shows a SCRAM or quota change made with ConfigCommand. */
+  const identitiesShow = async (
+    cluster: string,
+    what: string,
+    test: (ids: Awaited<ReturnType<typeof identitiesOf>>) => boolean,
+  ) => {
+    for (let i = 0; i < 50; i++) {
+      if (test(await identitiesOf(platform, cluster))) return;
+      await sleep(100);
+    }
+    throw new Error(`${what} did not show on ${cluster}`);
+  };
+  const scramUser = (cluster: string, user: string, present: boolean) =>
+    identitiesShow(cluster, `SCRAM user ${user} ${present ? 'added' : 'deleted'}`, (ids) =>
+      present ? ids.users.some((u) => u.user === user) : !ids.users.some((u) => u.user === user),
+    );
+  const userQuota = (cluster: string, user: string | null, producerByteRate: number | undefined) =>
+    identitiesShow(cluster, `quota of user ${user ?? '<default>'}`, (ids) => {
+      const q = ids.quotas.find(
+        (e) => e.entity.length === 1 && e.entity[0]!.entityType === 'user' && e.entity[0]!.entityName === user,
+      );
+      return q?.values.producer_byte_rate === producerByteRate;
+    });
+  const setUserQuota = async (cluster: string, user: string, q: Model['platform']['consumers'][number]['quota']) => {
+    tool.setUserQuota(cluster, user, q);
+    await userQuota(cluster, user, q.producerByteRate);
+  };
+  const deleteUserQuota = async (cluster: string, user: string) => {
+    tool.deleteUserQuota(cluster, user);
+    await userQuota(cluster, user, undefined);
   };
 
   const verify = (c: Case): Promise<VerificationReport> =>
@@ -309,15 +342,13 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
       make: () => {
         const user = 'startup.shop';
         return {
-          apply: async () => {
-            tool.deleteUserQuota(shared(), user);
-            await sleep(500);
-          },
-          undo: async () => {
-            tool.setUserQuota(shared(), user, principal(user).quota);
-            await sleep(500);
-          },
-          mustFail: ['quota.enforced:startup.shop', /^quota\.noisy-neighbour:startup\.shop\+/],
+          apply: () => deleteUserQuota(shared(), user),
+          undo: () => setUserQuota(shared(), user, principal(user).quota),
+          mustFail: [
+            'conformance.quota:startup.shop',
+            'quota.enforced:startup.shop',
+            /^quota\.noisy-neighbour:startup\.shop\+/,
+          ],
         };
       },
     },
@@ -363,13 +394,110 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
         return {
           apply: async () => {
             tool.addScramCredential(shared(), user, platform.secrets.get(principal(user).secretName)!);
-            await sleep(500);
+            await scramUser(shared(), user, true);
           },
           undo: async () => {
             tool.deleteScramCredential(shared(), user);
-            await sleep(500);
+            await scramUser(shared(), user, false);
           },
-          mustFail: ['dedicated-tier.auth-refused:finbank.core-banking@shared'],
+          mustFail: [
+            'dedicated-tier.auth-refused:finbank.core-banking@shared',
+            'conformance.scram-credential:finbank.core-banking',
+          ],
+        };
+      },
+    },
+    {
+      // Logins alone cannot see this one: with another password the credential does not authenticate anywhere.
+      name: "a tenant principal's credential created on the wrong cluster with another password",
+      scope: ['acme'],
+      make: () => {
+        const user = 'acme.billing';
+        const other = () => Object.keys(model.env.clusters).find((c) => c !== tenant('acme').cluster)!;
+        return {
+          apply: async () => {
+            tool.addScramCredential(other(), user, `another-password-${suffix()}`);
+            await scramUser(other(), user, true);
+          },
+          undo: async () => {
+            tool.deleteScramCredential(other(), user);
+            await scramUser(other(), user, false);
+          },
+          mustFail: ['conformance.scram-credential:acme.billing'],
+        };
+      },
+    },
+    {
+      name: 'an extra SCRAM user that no tenant file declares, without any ACL',
+      scope: [],
+      make: () => {
+        const user = `intruder-${suffix()}`;
+        return {
+          apply: async () => {
+            tool.addScramCredential(shared(), user, `intruder-password-${suffix()}`);
+            await scramUser(shared(), user, true);
+          },
+          undo: async () => {
+            tool.deleteScramCredential(shared(), user);
+            await scramUser(shared(), user, false);
+          },
+          mustFail: ['conformance.scram-users:shared'],
+          alsoExpect: async (broken) => {
+            const r = broken.results.find((x) => x.id === 'conformance.scram-users:shared')!;
+            expect(r.details).toEqual([expect.stringMatching(new RegExp(`^extra: ${user} \\(SCRAM-SHA-512`))]);
+          },
+        };
+      },
+    },
+    {
+      // 100x its burst is far beyond the behavioural probes' byte budget: only the admin API can see this.
+      name: 'a quota raised 100x on a principal whose burst exceeds the probe budget (platform.analytics)',
+      scope: ['platform'],
+      make: () => {
+        const user = 'platform.analytics';
+        const q = () => principal(user).quota;
+        return {
+          apply: () =>
+            setUserQuota(shared(), user, {
+              producerByteRate: q().producerByteRate * 100,
+              consumerByteRate: q().consumerByteRate * 100,
+              requestPercentage: q().requestPercentage,
+            }),
+          undo: () => setUserQuota(shared(), user, q()),
+          mustFail: ['conformance.quota:platform.analytics'],
+        };
+      },
+    },
+    {
+      name: 'a deleted quota on a dedicated-tier principal (never probed by behaviour: its burst exceeds the budget)',
+      scope: ['finbank'],
+      make: () => {
+        const user = 'finbank.core-banking';
+        const cluster = () => tenant('finbank').cluster;
+        return {
+          apply: () => deleteUserQuota(cluster(), user),
+          undo: () => setUserQuota(cluster(), user, principal(user).quota),
+          mustFail: ['conformance.quota:finbank.core-banking'],
+        };
+      },
+    },
+    {
+      name: 'a <default> user quota',
+      scope: [],
+      make: () => {
+        // Generous: the default applies to the admin (no quota of its own), which must not be throttled meanwhile.
+        const GIB = 1024 * 1024 * 1024;
+        const entity = [{ entityType: 'user', entityName: null }];
+        return {
+          apply: async () => {
+            tool.setQuota(shared(), entity, { producer_byte_rate: GIB, consumer_byte_rate: GIB });
+            await userQuota(shared(), null, GIB);
+          },
+          undo: async () => {
+            tool.deleteQuota(shared(), entity, ['producer_byte_rate', 'consumer_byte_rate']);
+            await userQuota(shared(), null, undefined);
+          },
+          mustFail: ['conformance.quota-entities:shared'],
         };
       },
     },
@@ -428,7 +556,7 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
   ];
 
   it('passes on the deployed fleet before anything is broken', async () => {
-    const scope = [...new Set(cases.flatMap((c) => c.scope))];
+    const scope = cases.some((c) => c.scope.length === 0) ? [] : [...new Set(cases.flatMap((c) => c.scope))];
     const report = await runVerification({ model, secrets: platform.secrets, tenants: scope, skipQuotas: true });
     expect(describeFailures(report)).toEqual([]);
   });

@@ -14,9 +14,16 @@ import { ADMIN_USER, adminCredentials } from '../../src/local/cluster';
 import { loadModel } from '../../src/model';
 import type { Model } from '../../src/model/types';
 import { synthesize } from '../../src/stacks/synth';
+import type { QuotaEntityPart } from '../../src/verify/admin-protocol';
+import { OPERATOR_USERS } from '../../src/verify/context';
+import { RawSession } from '../../src/verify/raw';
 import type { LocalPlatform } from './support';
 
-/** Synthesize the example fleet into a temporary folder and deploy it (no changes when it is deployed already). */
+/**
+ * Synthesize the example fleet into a temporary folder and deploy it (no changes when it is deployed already), then
+ * remove the SCRAM users and quota entities the example fleet does not declare (see `removeUndeclaredIdentities`):
+ * verify's whole-fleet identity checks fail on every one of them.
+ */
 export async function ensureFleetDeployed(platform: LocalPlatform): Promise<Model> {
   const model = loadModel({ env: platform.env.name });
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-verify-synth-'));
@@ -26,7 +33,72 @@ export async function ensureFleetDeployed(platform: LocalPlatform): Promise<Mode
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
+  const removed = await removeUndeclaredIdentities(platform, model);
+  if (removed.length > 0) {
+    process.stderr.write(
+      `removed ${removed.length} undeclared identit(ies) left by other tests: ${removed.join(', ')}\n`,
+    );
+  }
   return model;
+}
+
+/**
+ * Delete every SCRAM credential and quota entity on the local clusters that `model` does not place there: what other
+ * integration tests leave behind (revoked credentials of decommissioned test tenants stay on the cluster by design,
+ * and quota entities of tenants whose topics and ACLs a test removed by hand), and whatever an interrupted negative
+ * control did not undo. Safe on the harness clusters: `local up` waits for the first metadata snapshot, after which
+ * deleting a credential cannot trigger the ScramDelta lock-out (docs/upstream/kafka-scram-delta.md).
+ */
+export async function removeUndeclaredIdentities(platform: LocalPlatform, model: Model): Promise<string[]> {
+  const tool = ConfigCommand.ensure(platform);
+  const removed: string[] = [];
+  for (const cluster of Object.keys(model.env.clusters).sort()) {
+    const here = [
+      ...model.tenants.filter((t) => t.cluster === cluster).flatMap((t) => t.principals),
+      ...(cluster === model.env.sharedCluster ? model.platform.consumers : []),
+    ].map((p) => p.username);
+    const active = [
+      ...model.tenants.filter((t) => t.cluster === cluster && t.lifecycle === 'active').flatMap((t) => t.principals),
+      ...(cluster === model.env.sharedCluster ? model.platform.consumers : []),
+    ].map((p) => p.username);
+    const operators = [...OPERATOR_USERS.required, ...OPERATOR_USERS.optional];
+    const { users, quotas } = await identitiesOf(platform, cluster);
+    for (const q of quotas) {
+      const [only, ...rest] = q.entity;
+      const declared = rest.length === 0 && only?.entityType === 'user' && active.includes(only.entityName ?? '');
+      if (declared || Object.keys(q.values).length === 0) continue;
+      tool.deleteQuota(cluster, q.entity, Object.keys(q.values));
+      removed.push(
+        `quota ${q.entity.map((p) => `${p.entityType}=${p.entityName ?? '<default>'}`).join(',')} @${cluster}`,
+      );
+    }
+    for (const u of users) {
+      if (here.includes(u.user) || operators.includes(u.user)) continue;
+      tool.deleteScramCredential(cluster, u.user);
+      removed.push(`SCRAM user ${u.user} @${cluster}`);
+    }
+  }
+  return removed;
+}
+
+/** Every SCRAM user and quota entity of a cluster, read as the admin with verify's own raw requests. */
+export async function identitiesOf(platform: LocalPlatform, cluster: string) {
+  const session = await RawSession.open(platform.brokers(cluster), adminCredentials(platform.secrets, cluster));
+  try {
+    return { users: await session.describeScramUsers(), quotas: await session.describeClientQuotas() };
+  } finally {
+    await session.close();
+  }
+}
+
+/** ConfigCommand's entity options for a quota entity (`<default>` is `--entity-default`). */
+function entityArgs(entity: readonly QuotaEntityPart[]): string[] {
+  const types: Record<string, string> = { user: 'users', 'client-id': 'clients', ip: 'ips' };
+  return entity.flatMap((p) => [
+    '--entity-type',
+    types[p.entityType] ?? p.entityType,
+    ...(p.entityName === null ? ['--entity-default'] : ['--entity-name', p.entityName]),
+  ]);
 }
 
 /**
@@ -156,6 +228,19 @@ export class ConfigCommand {
     ]);
   }
 
+  /** Set quota values on any entity, e.g. `[{ entityType: 'user', entityName: null }]` for the `<default>` user. */
+  setQuota(cluster: string, entity: readonly QuotaEntityPart[], values: Readonly<Record<string, number>>): void {
+    const config = Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    this.run(cluster, ['--alter', '--add-config', config, ...entityArgs(entity)]);
+  }
+
+  /** Remove quota keys from any entity (the entity disappears with its last key). */
+  deleteQuota(cluster: string, entity: readonly QuotaEntityPart[], keys: readonly string[]): void {
+    this.run(cluster, ['--alter', '--delete-config', keys.join(','), ...entityArgs(entity)]);
+  }
+
   /** Incremental change of one topic config (kafkajs' legacy AlterConfigs would reset every other override). */
   setTopicConfig(cluster: string, topic: string, key: string, value: string): void {
     this.run(cluster, [
@@ -170,10 +255,10 @@ export class ConfigCommand {
   }
 
   /** Create (or replace) a SCRAM-SHA-512 credential; the password travels in a 0600 file, never in argv. */
-  addScramCredential(cluster: string, user: string, password: string): void {
+  addScramCredential(cluster: string, user: string, password: string, iterations = 8192): void {
     this.run(cluster, ['--alter', '--add-config-file', '{file}', '--entity-type', 'users', '--entity-name', user], {
       name: 'scram.properties',
-      content: `SCRAM-SHA-512=iterations=8192,password=${password}\n`,
+      content: `SCRAM-SHA-512=iterations=${iterations},password=${password}\n`,
     });
   }
 

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { CheckFailed } from '../../errors';
@@ -14,6 +15,10 @@ import {
   runVerification,
   tenantRows,
 } from '../../verify';
+import { causeOf } from '../../verify/causes';
+import { renderHtml } from '../../verify/html';
+import { TENANT_COLUMNS } from '../../verify/report';
+import { renderMatrixSvg } from '../../verify/svg';
 import { writeArgFile } from '../files';
 import { diag, table } from '../output';
 import { projectModel, withProjectOptions, type ProjectOptions } from './project-options';
@@ -23,6 +28,7 @@ interface VerifyCliOptions extends ProjectOptions {
   readonly json?: boolean;
   readonly junit?: string;
   readonly markdown?: string;
+  readonly html?: string;
   readonly concurrency: number;
   readonly skipQuotas?: boolean;
   readonly seed: string;
@@ -43,7 +49,11 @@ const list = (v: string, prev: string[] = []): string[] => [
     .filter(Boolean),
 ];
 
-/** Progress on stderr: a bar on a terminal, otherwise a line per phase, per failure and per tenth of the run. */
+/**
+ * Progress on stderr: a bar on a terminal, otherwise a line per phase, per failure and per tenth of the run. Errors
+ * of one root cause (one lost credential, a cluster that stopped answering) get one line when the first arrives and
+ * one with the count at the end, not one per check.
+ */
 function progressReporter(): { onProgress: (e: ProgressEvent) => void; stop: () => void } {
   if (process.stderr.isTTY) {
     const bar = new SingleBar({
@@ -56,7 +66,7 @@ function progressReporter(): { onProgress: (e: ProgressEvent) => void; stop: () 
     let failed = 0;
     return {
       onProgress: (e) => {
-        if (e.result && e.result.status !== 'pass') failed++;
+        if (e.result?.status === 'fail' || e.result?.status === 'error') failed++;
         const payload = { phase: e.phase, failed, id: e.result?.id ?? '' };
         if (!started) {
           bar.start(e.total, e.done, payload);
@@ -72,22 +82,39 @@ function progressReporter(): { onProgress: (e: ProgressEvent) => void; stop: () 
     };
   }
   let lastTenth = -1;
+  const causes = new Map<string, { summary: string; count: number }>();
   return {
     onProgress: (e) => {
       if (!e.result) {
         diag(`verify: ${e.phase} phase (${e.total} checks planned so far)`);
         return;
       }
-      if (e.result.status !== 'pass')
+      const cause = causeOf(e.result);
+      const seen = cause && causes.get(cause.key);
+      if (cause) causes.set(cause.key, { summary: cause.summary, count: (seen ? seen.count : 0) + 1 });
+      if (seen) {
+        // Said once already; counted for the line at the end.
+      } else if (e.result.status !== 'pass') {
         diag(`verify: ${e.result.status.toUpperCase()} ${e.result.id}: ${e.result.observed}`);
+      }
       const tenth = Math.floor((10 * e.done) / Math.max(1, e.total));
       if (tenth !== lastTenth) {
         lastTenth = tenth;
         diag(`verify: ${e.done}/${e.total} checks done`);
       }
     },
-    stop: () => undefined,
+    stop: () => {
+      for (const c of causes.values()) {
+        if (c.count > 1) diag(`verify: ERROR ${c.summary} — ${c.count} checks could not run`);
+      }
+    },
   };
+}
+
+/** `reports/verify.md` → `reports/verify-matrix.svg`: the matrix image lives next to the Markdown that shows it. */
+export function matrixSvgPath(markdownFile: string): string {
+  const ext = path.extname(markdownFile);
+  return path.join(path.dirname(markdownFile), `${path.basename(markdownFile, ext)}-matrix.svg`);
 }
 
 function writeFile(file: string, content: string): void {
@@ -96,7 +123,7 @@ function writeFile(file: string, content: string): void {
 }
 
 function printHuman(report: VerificationReport, all: boolean): void {
-  const perTenant = table(['tenant', 'checks', 'passed', 'failed', 'errors']);
+  const perTenant = table([...TENANT_COLUMNS]);
   tenantRows(report).forEach((r) => perTenant.push(r));
   process.stdout.write(perTenant.toString() + '\n');
   const rows = resultRows(report, all);
@@ -113,11 +140,11 @@ export function verifyCommand(): Command {
   return withProjectOptions(
     new Command('verify')
       .description(
-        'prove isolation on the live clusters: connect as every tenant principal and check what it can and cannot do (exit 1 unless every check passes)',
+        'prove isolation on the live clusters: connect as every tenant principal and check what it can and cannot do (exit 1 if a check failed or could not run)',
       )
       .addHelpText(
         'before',
-        'Example:\n  kafka-tenancy verify --env local --junit reports/verify.xml\n  kafka-tenancy verify --tenants acme,globex --skip-quotas\n',
+        'Example:\n  kafka-tenancy verify --env local --junit reports/verify.xml --html reports/verify.html\n  kafka-tenancy verify --tenants acme,globex --skip-quotas\n',
       )
       .option(
         '--tenants <ids>',
@@ -126,7 +153,11 @@ export function verifyCommand(): Command {
       )
       .option('--json', 'print the report as JSON on stdout instead of tables')
       .option('--junit <file>', 'also write JUnit XML (one test case per check)')
-      .option('--markdown <file>', 'also write a Markdown summary')
+      .option(
+        '--markdown <file>',
+        'also write a Markdown summary, and the tenants × tenants matrix as <name>-matrix.svg next to it',
+      )
+      .option('--html <file>', 'also write a self-contained HTML report (matrix per cluster, quotas, conformance)')
       .option('--concurrency <n>', 'checks running at once', positiveInt, DEFAULT_CONCURRENCY)
       .option('--skip-quotas', 'do not probe quotas (they need a few MB of produce traffic and some seconds)')
       .option('--seed <seed>', 'seed of the tenant-pair sample for fleets over 50 tenants per cluster', DEFAULT_SEED)
@@ -150,7 +181,12 @@ export function verifyCommand(): Command {
     if (o.json) process.stdout.write(renderJson(report));
     else printHuman(report, Boolean(o.all));
     if (o.junit) writeFile(o.junit, renderJunit(report));
-    if (o.markdown) writeFile(o.markdown, renderMarkdown(report));
+    if (o.markdown) {
+      const svg = matrixSvgPath(o.markdown);
+      writeFile(svg, renderMatrixSvg(report));
+      writeFile(o.markdown, renderMarkdown(report, { matrixImage: path.basename(svg) }));
+    }
+    if (o.html) writeFile(o.html, renderHtml(report));
     if (!report.ok) {
       const s = report.summary;
       throw new CheckFailed(

@@ -26,6 +26,22 @@ export interface EnvironmentFields {
   readonly sharedTopics: ReadonlyArray<{ readonly name: string }>;
   readonly retiredSharedTopics: ReadonlyArray<{ readonly name: string }>;
   readonly platformConsumers: ReadonlyArray<{ readonly name: string; readonly consumes: readonly string[] }>;
+  readonly tierDefaults: Readonly<
+    Record<
+      string,
+      {
+        readonly partitions: number;
+        readonly retentionMs: number;
+        readonly topicBounds: {
+          readonly maxPartitionsPerTopic: number;
+          readonly maxPartitionsPerTenant: number;
+          readonly minRetentionMs: number;
+          readonly maxRetentionMs: number;
+          readonly allowInfiniteRetention: boolean;
+        };
+      }
+    >
+  >;
 }
 
 export interface EnvironmentRuleContext {
@@ -178,4 +194,59 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
     },
   },
   CLUSTER_ADDRESS_RULE,
+  {
+    code: 'tier_defaults_out_of_bounds',
+    describe: "each tier's defaults lie within its own topicBounds, and the bounds are coherent",
+    check: ({ env, file }) =>
+      Object.entries(env.tierDefaults).flatMap(([tier, d]) => {
+        const b = d.topicBounds;
+        const at = (field: string, message: string) => ({
+          file,
+          path: `tierDefaults.${tier}.${field}`,
+          code: 'tier_defaults_out_of_bounds',
+          message,
+        });
+        const out: Problem[] = [];
+        if (d.partitions > b.maxPartitionsPerTopic) {
+          out.push(
+            at(
+              'partitions',
+              `the default of ${d.partitions} partitions exceeds topicBounds.maxPartitionsPerTopic (${b.maxPartitionsPerTopic}), so every topic that takes the default would be refused; lower the default or raise the bound`,
+            ),
+          );
+        }
+        if (d.retentionMs === -1 && !b.allowInfiniteRetention) {
+          out.push(
+            at(
+              'retentionMs',
+              'the default -1 (keep forever) is not allowed by topicBounds.allowInfiniteRetention: false; set a finite default or allow infinite retention',
+            ),
+          );
+        } else if (d.retentionMs !== -1 && (d.retentionMs < b.minRetentionMs || d.retentionMs > b.maxRetentionMs)) {
+          out.push(
+            at(
+              'retentionMs',
+              `the default ${d.retentionMs} ms is outside topicBounds (${b.minRetentionMs} to ${b.maxRetentionMs} ms); move the default or the bounds`,
+            ),
+          );
+        }
+        if (b.minRetentionMs > b.maxRetentionMs) {
+          out.push(
+            at(
+              'topicBounds.minRetentionMs',
+              `minRetentionMs (${b.minRetentionMs}) is above maxRetentionMs (${b.maxRetentionMs}), so no finite retention is allowed; swap or fix them`,
+            ),
+          );
+        }
+        if (b.maxPartitionsPerTopic > b.maxPartitionsPerTenant) {
+          out.push(
+            at(
+              'topicBounds.maxPartitionsPerTopic',
+              `maxPartitionsPerTopic (${b.maxPartitionsPerTopic}) is above maxPartitionsPerTenant (${b.maxPartitionsPerTenant}), so one topic at the bound would break the tenant bound; lower it or raise maxPartitionsPerTenant`,
+            ),
+          );
+        }
+        return out;
+      }),
+  },
 ];

@@ -1,4 +1,9 @@
-/** Shared tier: partitions of shared topics reserved by tenants (dedicatedPartitions). */
+/**
+ * Shared tier: partitions of shared topics reserved by tenants (dedicatedPartitions, advisory: Kafka cannot keep
+ * a producer off a partition) and premium topics (premiumTopics, enforced: a tenant's private copy of a shared
+ * topic under its own prefix).
+ */
+import { premiumTopicName } from '../../naming';
 import type { ParsedTenant } from '../load';
 import { or, repeats, sharedTopicNames, type Rule } from './context';
 
@@ -152,6 +157,97 @@ export const SHARED_TIER_RULES: readonly Rule[] = [
                     },
                   ],
             ),
+      ),
+  },
+  {
+    code: 'premium_topics_tier',
+    describe: 'only shared-tier tenants declare premium topics',
+    check: ({ tenants }) =>
+      tenants
+        .filter((t) => t.spec.tier !== 'shared' && t.spec.premiumTopics.length > 0)
+        .map((t) => ({
+          file: t.file,
+          path: 'premiumTopics',
+          code: 'premium_topics_tier',
+          message: `only the shared tier has premium topics, got tier ${t.spec.tier}; remove premiumTopics (declare the topic under topics: the tenant's own topics are already its alone)`,
+        })),
+  },
+  {
+    code: 'premium_topic_unknown',
+    describe: 'a premium topic names a shared topic of the environment',
+    check: ({ env, tenants }) =>
+      tenants.flatMap((t) =>
+        t.spec.tier !== 'shared'
+          ? []
+          : t.spec.premiumTopics.flatMap((name, i) =>
+              env.sharedTopics.some((s) => s.name === name)
+                ? []
+                : [
+                    {
+                      file: t.file,
+                      path: `premiumTopics[${i}]`,
+                      code: 'premium_topic_unknown',
+                      message: `"${name}" is not a shared topic of environment "${env.name}" (shared topics: ${or(sharedTopicNames(env), 'none')}); a premium topic is a private copy of one of them: fix the name`,
+                    },
+                  ],
+            ),
+      ),
+  },
+  {
+    code: 'premium_topic_duplicate',
+    describe: 'a premium topic is listed once per tenant',
+    check: ({ tenants }) =>
+      tenants.flatMap((t) =>
+        repeats(
+          t,
+          'premium_topic_duplicate',
+          t.spec.premiumTopics.map((name, i) => [name, `premiumTopics[${i}]`] as const),
+          (name, first) => `"${name}" is already listed at ${first}; list each premium topic once`,
+        ),
+      ),
+  },
+  {
+    code: 'premium_topic_not_produced',
+    describe: 'a tenant has premium topics only of shared topics it produces',
+    check: ({ env, tenants }) =>
+      tenants.flatMap((t) =>
+        t.spec.tier !== 'shared'
+          ? []
+          : t.spec.premiumTopics.flatMap((name, i) =>
+              !env.sharedTopics.some((s) => s.name === name) ||
+              t.spec.applications.some((a) => a.produces.includes(name))
+                ? []
+                : [
+                    {
+                      file: t.file,
+                      path: `premiumTopics[${i}]`,
+                      code: 'premium_topic_not_produced',
+                      message: `no application of this tenant produces "${name}", so nobody could write ${premiumTopicName(t.spec.id, name)}; add "${name}" to an application's produces, or remove the entry`,
+                    },
+                  ],
+            ),
+      ),
+  },
+  {
+    code: 'premium_topic_reserved',
+    describe: 'a shared topic has either reserved partitions or a premium copy for a tenant, not both',
+    check: ({ tenants }) =>
+      tenants.flatMap((t) =>
+        t.spec.tier !== 'shared'
+          ? []
+          : t.spec.premiumTopics.flatMap((name, i) => {
+              const j = t.spec.dedicatedPartitions.findIndex((d) => d.topic === name);
+              return j < 0
+                ? []
+                : [
+                    {
+                      file: t.file,
+                      path: `premiumTopics[${i}]`,
+                      code: 'premium_topic_reserved',
+                      message: `"${name}" also has reserved partitions at dedicatedPartitions[${j}]; with a premium topic the tenant's records go to ${premiumTopicName(t.spec.id, name)}, so the reservation would only keep partitions empty: remove the dedicatedPartitions entry`,
+                    },
+                  ];
+            }),
       ),
   },
 ];

@@ -2,13 +2,15 @@
  * Conformance: what is live is what the model declares, as the admin sees it. Topics (partitions, replication,
  * every declared config, no undeclared overrides), no topic under a tenant's prefix the model does not know, no
  * tenant topic on a cluster the tenant does not live on, every ACL of every principal (nothing missing, nothing
- * extra), no binding that reaches into a namespace from outside, and no binding that breaks the hygiene rules.
+ * extra), no binding that reaches into a namespace from outside, no binding that breaks the hygiene rules, and
+ * every identity accounted for: SCRAM users and client quotas exactly as the model declares them.
  */
 import { PLATFORM_NAMESPACE, SHARED_TOPIC_PREFIX, namespacePrefix } from '../../naming';
-import type { PrincipalModel, TopicModel } from '../../model/types';
+import type { Model, PrincipalModel, QuotaModel, TopicModel } from '../../model/types';
 import { type LiveAcl, describeAcl, diffPrincipal, exposures, hygieneFindings, namespaces } from '../acl-diff';
+import type { ClientQuotaEntry, QuotaEntityPart, ScramCredentialInfo } from '../admin-protocol';
 import type { Actor, VerifyContext } from '../context';
-import { SUPER_USERS } from '../context';
+import { OPERATOR_USERS, PRINCIPAL_SCRAM, SUPER_USERS } from '../context';
 import { PLATFORM, type Scope } from '../scope';
 import type { Check, CheckOutcome } from '../types';
 
@@ -109,6 +111,235 @@ function aclCheck(
   };
 }
 
+/** A SCRAM user the model declares: a tenant application or platform consumer, where it lives, and its state. */
+interface Identity {
+  readonly username: string;
+  /** Tenant id, or `platform`. */
+  readonly owner: string;
+  readonly cluster: string;
+  /** False for the principals of a decommissioning tenant: revoked credential may stay, no quota. */
+  readonly active: boolean;
+  readonly quota: QuotaModel;
+}
+
+function modelIdentities(model: Model): Identity[] {
+  return [
+    ...model.tenants.flatMap((t) =>
+      t.principals.map((p) => ({
+        username: p.username,
+        owner: t.id,
+        cluster: t.cluster,
+        active: t.lifecycle === 'active',
+        quota: p.quota,
+      })),
+    ),
+    ...model.platform.consumers.map((p) => ({
+      username: p.username,
+      owner: PLATFORM,
+      cluster: model.env.sharedCluster,
+      active: true,
+      quota: p.quota,
+    })),
+  ];
+}
+
+/** Kafka quota config keys and the model's fields, in the order reports list them. */
+const QUOTA_KEYS: ReadonlyArray<readonly [string, keyof QuotaModel]> = [
+  ['producer_byte_rate', 'producerByteRate'],
+  ['consumer_byte_rate', 'consumerByteRate'],
+  ['request_percentage', 'requestPercentage'],
+];
+
+const showCredential = (c: ScramCredentialInfo) => `${c.mechanism}, ${c.iterations} iterations`;
+const showEntity = (e: readonly QuotaEntityPart[]) =>
+  e.map((p) => `${p.entityType}=${p.entityName ?? '<default>'}`).join(', ');
+const showValues = (values: Readonly<Record<string, number>>) =>
+  Object.keys(values)
+    .sort()
+    .map((k) => `${k}=${values[k]}`)
+    .join(' ');
+const showQuota = (q: QuotaModel) => QUOTA_KEYS.map(([k, f]) => `${k}=${q[f]}`).join(' ');
+
+/** The user of a plain user entity (`user=<name>`, nothing else); undefined for any other entity. */
+function plainUser(entry: ClientQuotaEntry): string | undefined {
+  const [only, ...rest] = entry.entity;
+  return rest.length === 0 && only?.entityType === 'user' && only.entityName !== null ? only.entityName : undefined;
+}
+
+const mentionsUser = (entry: ClientQuotaEntry, user: string) =>
+  entry.entity.some((p) => p.entityType === 'user' && p.entityName === user);
+
+/** One credential, SCRAM-SHA-512 with the iterations ScramPrincipal asks for: the problems with what is live. */
+function credentialProblems(creds: readonly ScramCredentialInfo[]): string[] {
+  const problems = creds
+    .filter((c) => c.mechanism !== PRINCIPAL_SCRAM.mechanism || c.iterations !== PRINCIPAL_SCRAM.iterations)
+    .map((c) => `credential ${showCredential(c)}: declared ${showCredential(PRINCIPAL_SCRAM)}`);
+  if (creds.length > 1) problems.push(`${creds.length} credentials (${creds.map(showCredential).join('; ')}): one`);
+  return problems;
+}
+
+/** Differences between a live user quota and the declared one (missing keys, other values, undeclared keys). */
+function quotaProblems(values: Readonly<Record<string, number>>, declared: QuotaModel): string[] {
+  const problems = QUOTA_KEYS.filter(([k, f]) => values[k] !== declared[f]).map(
+    ([k, f]) => `${k}: declared ${declared[f]}, live ${values[k] ?? '(unset)'}`,
+  );
+  const known = QUOTA_KEYS.map(([k]) => k);
+  for (const k of Object.keys(values).sort()) {
+    if (!known.includes(k)) problems.push(`${k}=${values[k]}: a quota the model does not declare`);
+  }
+  return problems;
+}
+
+function scramCredentialCheck(ctx: VerifyContext, id: Identity): Check {
+  const others = ctx.clusters().filter((c) => c !== id.cluster);
+  const expected = id.active
+    ? `one ${showCredential(PRINCIPAL_SCRAM)} credential on ${id.cluster}, none elsewhere`
+    : `no credential, or a revoked one (${showCredential(PRINCIPAL_SCRAM)}), on ${id.cluster}; none elsewhere`;
+  return {
+    id: `conformance.scram-credential:${id.username}`,
+    tenant: id.owner,
+    category: 'conformance',
+    cluster: id.cluster,
+    description: id.active
+      ? `${id.username} has exactly one SCRAM credential (${showCredential(PRINCIPAL_SCRAM)}) on ${id.cluster} and none on ${others.join(', ') || 'any other cluster'}`
+      : `${id.username}'s credential (its tenant is decommissioning) exists on no cluster but ${id.cluster}`,
+    run: async () => {
+      const problems: string[] = [];
+      const own = (await ctx.identities(id.cluster)).scramUsers.get(id.username);
+      if (!own && id.active) problems.push(`missing on ${id.cluster}`);
+      if (own) problems.push(...credentialProblems(own).map((p) => `${id.cluster}: ${p}`));
+      for (const c of others) {
+        const there = (await ctx.identities(c)).scramUsers.get(id.username);
+        if (there)
+          problems.push(`present on ${c} (${there.map(showCredential).join('; ')}): it lives on ${id.cluster}`);
+      }
+      return {
+        status: problems.length === 0 ? 'pass' : 'fail',
+        expected,
+        observed:
+          problems.length > 0
+            ? problems.join('; ')
+            : own
+              ? `${own.map(showCredential).join('; ')} on ${id.cluster} only`
+              : `none on any cluster`,
+        details: problems,
+      };
+    },
+  };
+}
+
+function quotaCheck(ctx: VerifyContext, id: Identity): Check {
+  const expected = id.active ? `user quota ${showQuota(id.quota)} on ${id.cluster} only` : 'no quota on any cluster';
+  return {
+    id: `conformance.quota:${id.username}`,
+    tenant: id.owner,
+    category: 'conformance',
+    cluster: id.cluster,
+    description: id.active
+      ? `${id.username}'s client quota (user entity) on ${id.cluster} is exactly the declared ${showQuota(id.quota)}, and no other quota entity names it on any cluster`
+      : `${id.username} has no quota left on any cluster (its tenant is decommissioning)`,
+    run: async () => {
+      const problems: string[] = [];
+      let live: Readonly<Record<string, number>> | undefined;
+      for (const c of ctx.clusters()) {
+        for (const entry of (await ctx.identities(c)).quotas.filter((e) => mentionsUser(e, id.username))) {
+          const own = c === id.cluster && plainUser(entry) === id.username;
+          if (own && id.active) live = entry.values;
+          else if (own) problems.push(`${c}: ${showValues(entry.values)}: a quota its decommissioning tenant gave up`);
+          else if (plainUser(entry)) problems.push(`${c}: ${showValues(entry.values)}: it lives on ${id.cluster}`);
+          else
+            problems.push(
+              `${c}: ${showEntity(entry.entity)}: ${showValues(entry.values)}: a quota entity the model does not declare (it takes precedence over the user quota)`,
+            );
+        }
+      }
+      if (id.active && !live) problems.unshift(`no user quota on ${id.cluster}: the broker does not throttle it`);
+      if (live) problems.unshift(...quotaProblems(live, id.quota).map((p) => `${id.cluster}: ${p}`));
+      return {
+        status: problems.length === 0 ? 'pass' : 'fail',
+        expected,
+        observed: problems.length > 0 ? problems.join('; ') : live ? `${showValues(live)} on ${id.cluster}` : 'none',
+        details: problems,
+      };
+    },
+  };
+}
+
+/**
+ * Cluster-wide identity checks: every SCRAM user and every quota entity on the cluster is one the model declares.
+ * Only for a run over the whole fleet: a scoped run may come from a root that declares part of it (a team's own
+ * tenant); its principals' own checks still look at every cluster.
+ */
+function clusterIdentityChecks(ctx: VerifyContext, cluster: string, identities: readonly Identity[]): Check[] {
+  const byName = new Map(identities.map((i) => [i.username, i]));
+  const here = identities.filter((i) => i.cluster === cluster);
+  const required = [...OPERATOR_USERS.required, ...here.filter((i) => i.active).map((i) => i.username)];
+  const quotaed = new Set(here.filter((i) => i.active).map((i) => i.username));
+  return [
+    {
+      id: `conformance.scram-users:${cluster}`,
+      tenant: `cluster:${cluster}`,
+      category: 'conformance',
+      cluster,
+      description: `the SCRAM users on ${cluster} are exactly the operator account(s) ${OPERATOR_USERS.required.join(', ')} and the ${here.length} principal(s) the model places there`,
+      run: async () => {
+        const live = (await ctx.identities(cluster)).scramUsers;
+        const found: string[] = [];
+        for (const [user, creds] of live) {
+          const known = byName.get(user);
+          if (OPERATOR_USERS.required.includes(user) || OPERATOR_USERS.optional.includes(user)) {
+            if (!creds.some((c) => c.mechanism === PRINCIPAL_SCRAM.mechanism)) {
+              found.push(
+                `operator: ${user} has no ${PRINCIPAL_SCRAM.mechanism} credential (${creds.map(showCredential).join('; ')})`,
+              );
+            }
+          } else if (!known) {
+            found.push(
+              `extra: ${user} (${creds.map(showCredential).join('; ')}): no tenant file or platform consumer declares it`,
+            );
+          } else if (known.cluster !== cluster) {
+            found.push(`misplaced: ${user} (${known.owner}) lives on ${known.cluster}`);
+          }
+        }
+        for (const user of required) {
+          if (!live.has(user)) found.push(`missing: ${user} (${byName.get(user)?.owner ?? 'operator'})`);
+        }
+        return listOutcome(`only declared SCRAM users on ${cluster}, none missing`, found, 'finding(s)');
+      },
+    },
+    {
+      id: `conformance.quota-entities:${cluster}`,
+      tenant: `cluster:${cluster}`,
+      category: 'conformance',
+      cluster,
+      description: `every client quota entity on ${cluster} is the user quota of a principal the model places there (no <default> user or client-id quota, no client-id or ip entity, no quota for an unknown user)`,
+      run: async () => {
+        const found: string[] = [];
+        for (const entry of (await ctx.identities(cluster)).quotas) {
+          const user = plainUser(entry);
+          if (user && quotaed.has(user)) continue; // its own check compares the values
+          const known = user ? byName.get(user) : undefined;
+          const why = entry.entity.some((p) => p.entityName === null)
+            ? 'a default quota: it applies to every entity without its own (the operator accounts included)'
+            : !user
+              ? 'a quota entity the model never declares'
+              : known && known.cluster !== cluster
+                ? `${user} lives on ${known.cluster}`
+                : known
+                  ? `${user}'s tenant is decommissioning: its quota goes`
+                  : 'no tenant file or platform consumer declares this user';
+          found.push(`${showEntity(entry.entity)}: ${showValues(entry.values)}: ${why}`);
+        }
+        return listOutcome(
+          `only the user quotas of the ${quotaed.size} principal(s) on ${cluster}`,
+          found,
+          'undeclared quota entit(ies)',
+        );
+      },
+    },
+  ];
+}
+
 export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: readonly Actor[]): Check[] {
   const checks: Check[] = [];
   const model = ctx.model;
@@ -155,6 +386,13 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
       for (const p of t.principals) checks.push(aclCheck(ctx, t.id, t.cluster, p, []));
     }
   }
+
+  // Every principal of the scope: its credential and its quota, looked for on every cluster.
+  const identities = modelIdentities(model);
+  for (const id of identities.filter((i) => scope.has(i.owner))) {
+    checks.push(scramCredentialCheck(ctx, id), quotaCheck(ctx, id));
+  }
+  if (scope.all) for (const c of ctx.clusters()) checks.push(...clusterIdentityChecks(ctx, c, identities));
 
   if (scope.has(PLATFORM)) {
     for (const topic of model.platform.topics) checks.push(topicCheck(ctx, PLATFORM, shared, topic, false));

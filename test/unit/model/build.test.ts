@@ -13,7 +13,7 @@ classification: internal
 topics:
   - name: orders
     partitions: 6
-    retentionMs: 1000
+    retentionMs: 3600000
     config:
       max.message.bytes: 2097152
       compression.type: zstd
@@ -102,7 +102,7 @@ describe('buildModel', () => {
         'compression.type': 'zstd',
         'max.message.bytes': '2097152',
         'min.insync.replicas': '2',
-        'retention.ms': '1000',
+        'retention.ms': '3600000',
       });
     });
 
@@ -241,7 +241,7 @@ topics:
     config:
       compression.type: zstd
       max.message.bytes: 2097152
-    retentionMs: 1000
+    retentionMs: 3600000
     partitions: 6
 `;
 

@@ -23,6 +23,7 @@ describe('TenantSchema', () => {
       retiredTopics: [],
       applications: [],
       dedicatedPartitions: [],
+      premiumTopics: [],
     });
   });
 

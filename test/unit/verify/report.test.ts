@@ -7,6 +7,8 @@ import {
   summarize,
   tenantRows,
 } from '../../../src/verify/report';
+import { REPORT_JSON_VERSION } from '../../../src/verify/report';
+import { fleetReport } from './fleet-report';
 import { report, result } from './fixtures';
 
 const results = [
@@ -37,10 +39,10 @@ const results = [
 describe('summarize', () => {
   it('counts checks, passes, failures and errors per tenant and per category', () => {
     const s = summarize(results);
-    expect(s).toMatchObject({ checks: 4, passed: 2, failed: 1, errors: 1 });
+    expect(s).toMatchObject({ checks: 4, passed: 2, failed: 1, errors: 1, skipped: 0 });
     expect(s.byTenant).toEqual({
-      acme: { checks: 2, passed: 1, failed: 1, errors: 0 },
-      globex: { checks: 2, passed: 1, failed: 0, errors: 1 },
+      acme: { checks: 2, passed: 1, failed: 1, errors: 0, skipped: 0 },
+      globex: { checks: 2, passed: 1, failed: 0, errors: 1, skipped: 0 },
     });
     expect(Object.keys(s.byCategory)).toEqual(['negative', 'positive', 'quota']);
   });
@@ -62,8 +64,8 @@ describe('human rows', () => {
 
   it('gives one row per tenant with its number of checks', () => {
     expect(tenantRows(report(results))).toEqual([
-      ['acme', '2', '1', '1', '0'],
-      ['globex', '2', '1', '0', '1'],
+      ['acme', '2', '1', '1', '0', '0'],
+      ['globex', '2', '1', '0', '1', '0'],
     ]);
   });
 
@@ -126,8 +128,117 @@ describe('renderJunit', () => {
 });
 
 describe('renderJson', () => {
-  it('round-trips the report', () => {
+  it('holds the whole report, every result included, with a version and the root causes', () => {
     const r = report(results);
-    expect(JSON.parse(renderJson(r))).toEqual(JSON.parse(JSON.stringify(r)));
+    const doc = JSON.parse(renderJson(r)) as Record<string, unknown>;
+    const { version, causes, ...rest } = doc;
+    expect(version).toBe(REPORT_JSON_VERSION);
+    expect(causes).toEqual([]);
+    expect(rest).toEqual(JSON.parse(JSON.stringify(r)));
+    expect((doc.results as unknown[]).length).toBe(4);
+  });
+
+  it('sorts the keys of every object, so two runs diff line by line', () => {
+    const json = renderJson(report(results));
+    const keyOrderSorted = (v: unknown): boolean => {
+      if (Array.isArray(v)) return v.every(keyOrderSorted);
+      if (v === null || typeof v !== 'object') return true;
+      const keys = Object.keys(v);
+      return keys.join('\n') === [...keys].sort().join('\n') && Object.values(v).every(keyOrderSorted);
+    };
+    expect(keyOrderSorted(JSON.parse(json))).toBe(true);
+    expect(json.indexOf('"concurrency"')).toBeLessThan(json.indexOf('"environment"'));
+  });
+
+  it('lists the root causes of the errors with their checks', () => {
+    const doc = JSON.parse(renderJson(fleetReport())) as { causes: Array<{ summary: string; checks: string[] }> };
+    expect(doc.causes).toHaveLength(1);
+    expect(doc.causes[0]!.summary).toBe('acme.billing cannot log in to shared: SASL_AUTHENTICATION_FAILED');
+    expect(doc.causes[0]!.checks.length).toBeGreaterThan(10);
+  });
+});
+
+describe('skipped checks', () => {
+  const withSkip = [
+    ...results,
+    result({
+      id: 'quota.enforced:globex.big',
+      tenant: 'globex',
+      category: 'quota',
+      status: 'skipped',
+      expected: 'throttled within 37.5 MiB',
+      observed: 'not probed: a burst would need 37.5 MiB, over the 8.0 MiB budget',
+    }),
+  ];
+
+  it('are counted apart and do not fail a run', () => {
+    const s = summarize(withSkip);
+    expect(s).toMatchObject({ checks: 5, passed: 2, failed: 1, errors: 1, skipped: 1 });
+    expect(s.byCategory.quota).toEqual({ checks: 2, passed: 0, failed: 0, errors: 1, skipped: 1 });
+  });
+
+  it('are listed in the table with their reason', () => {
+    expect(resultRows(report(withSkip))).toContainEqual([
+      'SKIPPED',
+      'quota.enforced:globex.big',
+      'throttled within 37.5 MiB',
+      'not probed: a burst would need 37.5 MiB, over the 8.0 MiB budget',
+    ]);
+  });
+
+  it('are JUnit <skipped> cases with the reason, counted in the suite', () => {
+    const xml = renderJunit(report(withSkip));
+    expect(xml).toContain('<testsuite name="globex" tests="3" failures="0" errors="1" skipped="1"');
+    expect(xml).toMatch(
+      /<testcase classname="kafka-tenancy.verify.quota" name="quota.enforced:globex.big" time="0.012">\s*<skipped message="not probed: a burst would need 37.5 MiB, over the 8.0 MiB budget"\/>/,
+    );
+    expect(xml).toMatch(/<testsuites [^>]*skipped="1"/);
+  });
+
+  it('are a column of the Markdown tables', () => {
+    const md = renderMarkdown(report(withSkip));
+    expect(md).toContain('1 skipped.**');
+    expect(md).toContain('| globex | 3 | 1 | 0 | 1 | 1 |');
+    expect(md).toContain('| skipped | `quota.enforced:globex.big` |');
+  });
+});
+
+describe('errors of one root cause', () => {
+  const fleet = fleetReport();
+  const lost = fleet.results.filter((r) => r.status === 'error');
+
+  it('are one row with the count, the failing pair keeps its own', () => {
+    const rows = resultRows(fleet);
+    const cause = rows.filter((r) => r[0] === 'ERROR');
+    expect(cause).toEqual([
+      [
+        'ERROR',
+        `${lost[0]!.id} and ${lost.length - 1} more`,
+        '(a decision)',
+        `acme.billing cannot log in to shared: SASL_AUTHENTICATION_FAILED — ${lost.length} checks could not run`,
+      ],
+    ]);
+    expect(rows.map((r) => r[1])).toContain('negative.fetch:acme-eu.writer->acme');
+    expect(resultRows(fleet, true)).toHaveLength(fleet.results.length);
+  });
+
+  it('are one line of the Markdown report, their checks folded away', () => {
+    const md = renderMarkdown(fleet);
+    expect(md.match(/cannot log in to shared/g)).toHaveLength(2); // the table row and its section
+    expect(md).toContain(`— ${lost.length} checks could not run**`);
+    expect(md).toContain('<details><summary>checks</summary>');
+    // The table row, its section's heading and the folded list of its checks: three lines, not one per check.
+    expect(md.split('\n').filter((l) => l.includes('acme.billing'))).toHaveLength(3);
+  });
+
+  it('stay one JUnit case each', () => {
+    expect(renderJunit(fleet).match(/<error /g)).toHaveLength(lost.length);
+  });
+});
+
+describe('renderMarkdown with the matrix image', () => {
+  it('shows the SVG next to it under the totals', () => {
+    const md = renderMarkdown(fleetReport(), { matrixImage: 'verify-matrix.svg' });
+    expect(md).toMatch(/\*\*\n\n!\[tenants × tenants[^\]]*\]\(verify-matrix\.svg\)\n/);
   });
 });
