@@ -46,6 +46,20 @@ export async function requireLocalPlatform(): Promise<LocalPlatform> {
   };
 }
 
+/**
+ * The platform handle of a throwaway environment (see `writeThrowawayEnvironment`), for helpers that take one, such
+ * as `ConfigCommand`. Does not probe the cluster.
+ */
+export function throwawayPlatform(env: Environment, secrets: SecretSource): LocalPlatform {
+  return {
+    env,
+    secrets,
+    cli: readyToolchain(),
+    brokers: (cluster) => [...env.clusters[cluster].bootstrapServers],
+    admin: (cluster) => kafkaClient(env.clusters[cluster].bootstrapServers, adminCredentials(secrets, cluster)).admin(),
+  };
+}
+
 /** Short random lowercase suffix for anything a test creates. */
 export function suffix(): string {
   return crypto

@@ -24,6 +24,8 @@ interface AclSpec {
   readonly patternType: ResourcePatternTypes;
   readonly resourceName: string;
   readonly operation: AclOperationTypes;
+  /** @default '*' */
+  readonly host?: string;
 }
 
 interface Mutation {
@@ -79,7 +81,7 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
     resourceName: s.resourceName,
     resourcePatternType: s.patternType,
     principal: s.principal,
-    host: '*',
+    host: s.host ?? '*',
     operation: s.operation,
     permissionType: AclPermissionTypes.ALLOW,
   });
@@ -258,6 +260,32 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
       },
     },
     {
+      // Once stayed green in negative.fetch: the probes picked another topic of acme (acme.invoices) than the one
+      // the grant names. They now aim at the foreign topic a live binding of the actor reaches.
+      name: "READ from one host on one of another tenant's topics (not the one probes pick by default)",
+      scope: ['globex'],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:globex.api',
+          resourceType: TOPIC,
+          patternType: LITERAL,
+          resourceName: 'acme.orders',
+          operation: READ,
+          host: '127.0.0.1',
+        };
+        return {
+          apply: () => addAcl(shared(), s),
+          undo: () => removeAcl(shared(), s),
+          mustFail: ['negative.fetch:globex.api->acme', 'conformance.acls:globex.api'],
+          // READ implies DESCRIBE: metadata, offsets, configs and listings of acme.orders are answered too.
+          mayFail: [
+            /^negative\.(metadata|list-offsets|existence-oracle|delete-topic|describe-configs|alter-configs|join-group|commit-offsets|fetch-offsets):globex\.api->acme$/,
+            /^negative\.metadata-leak:globex\.api$/,
+          ],
+        };
+      },
+    },
+    {
       name: "WRITE on another tenant's topics (the produce probe must fail without writing anything)",
       scope: ['globex'],
       make: () => {
@@ -344,10 +372,25 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
         return {
           apply: () => deleteUserQuota(shared(), user),
           undo: () => setUserQuota(shared(), user, principal(user).quota),
+          mustFail: ['conformance.quota:startup.shop', 'quota.enforced:startup.shop'],
+        };
+      },
+    },
+    {
+      // The noisy-neighbour check floods with the lowest-quota producer of a topic of its own (shared-tier
+      // principals own none): on the example fleet acme.storefront, next to globex.api.
+      name: "the noisy neighbour's quota deleted",
+      scope: ['acme', 'globex'],
+      quotas: true,
+      make: () => {
+        const user = 'acme.storefront';
+        return {
+          apply: () => deleteUserQuota(shared(), user),
+          undo: () => setUserQuota(shared(), user, principal(user).quota),
           mustFail: [
-            'conformance.quota:startup.shop',
-            'quota.enforced:startup.shop',
-            /^quota\.noisy-neighbour:startup\.shop\+/,
+            'conformance.quota:acme.storefront',
+            'quota.enforced:acme.storefront',
+            /^quota\.noisy-neighbour:acme\.storefront\+/,
           ],
         };
       },
