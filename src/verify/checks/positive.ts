@@ -63,20 +63,11 @@ export function positiveChecks(ctx: VerifyContext, actors: readonly Actor[]): Ch
             };
           },
         });
+        // Its premium copy of the shared topic, if it declares one: a topic of its own, written directly.
+        const premium = tenant.topics.find((t) => t.premiumOf === topic);
+        if (premium) checks.push(ownTopicProduce(ctx, actor, base, premium.name));
       } else {
-        checks.push({
-          ...base,
-          id,
-          description: `${p.username} produces to its own topic ${topic}`,
-          run: async () => {
-            const a = await answer(async () => {
-              const producer = await ctx.producer(actor.cluster, p);
-              const [md] = await producer.send({ topic, acks: -1, messages: [marker(ctx, id)] });
-              return `written to partition ${md?.partition} at offset ${md?.baseOffset}`;
-            });
-            return succeeded('success', { label: `produce to ${topic}`, answer: a });
-          },
-        });
+        checks.push(ownTopicProduce(ctx, actor, base, topic));
       }
     }
     if (tenant.tier !== 'shared') {
@@ -145,4 +136,28 @@ export function positiveChecks(ctx: VerifyContext, actors: readonly Actor[]): Ch
     }
   }
   return checks;
+}
+
+/** `positive.produce:<principal>-><topic>` for a topic of the principal's own tenant. */
+function ownTopicProduce(
+  ctx: VerifyContext,
+  actor: Actor,
+  base: Pick<Check, 'tenant' | 'category' | 'cluster'>,
+  topic: string,
+): Check {
+  const p = actor.principal;
+  const id = `positive.produce:${p.username}->${topic}`;
+  return {
+    ...base,
+    id,
+    description: `${p.username} produces to its own topic ${topic}`,
+    run: async () => {
+      const a = await answer(async () => {
+        const producer = await ctx.producer(actor.cluster, p);
+        const [md] = await producer.send({ topic, acks: -1, messages: [marker(ctx, id)] });
+        return `written to partition ${md?.partition} at offset ${md?.baseOffset}`;
+      });
+      return succeeded('success', { label: `produce to ${topic}`, answer: a });
+    },
+  };
 }
