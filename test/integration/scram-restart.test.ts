@@ -154,9 +154,12 @@ describe('SCRAM logins survive a broker restart after a credential was deleted (
     }
     expect(logins).toEqual(Object.fromEntries(principals.map((p) => [p.username, 'ok'])));
     const report = await runVerification({ model, secrets: platform.secrets, tenants: [keep, 'platform'] });
-    expect(report.results.filter((r) => r.status !== 'pass').map((r) => `${r.status} ${r.id}: ${r.observed}`)).toEqual(
-      [],
-    );
+    expect(
+      report.results
+        // quota probes over the byte budget are skipped, with a reason (verify.test.ts checks it)
+        .filter((r) => r.status !== 'pass' && !(r.status === 'skipped' && r.category === 'quota'))
+        .map((r) => `${r.status} ${r.id}: ${r.observed}`),
+    ).toEqual([]);
   });
 
   it('negative control: without the mitigation the bug locks everybody out, and up and verify say so once', async () => {
