@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ValidationError, type Problem } from '../errors';
+import { EnvironmentError, ValidationError, type Problem } from '../errors';
 import type { Model } from '../model/types';
 import { stateDir } from '../local/paths';
 import type { TerraformCli } from '../local/toolchain';
@@ -13,6 +13,15 @@ import type { SecretSource } from '../secrets';
 import { deployOrder, PLATFORM_STACK } from '../stacks/app';
 import { adminTopicLister, type TopicLister } from './live-topics';
 import { isTransientProviderError, StackRunner, type PlanOutcome } from '../terraform/runner';
+import {
+  localStateStamp,
+  readAppliedRecord,
+  removeAppliedRecord,
+  skipDecision,
+  stackDirHash,
+  writeAppliedRecord,
+} from './applied-record';
+import { runStackPool, type StackRun } from './stack-pool';
 
 export interface DeployOptions {
   readonly model: Model;
@@ -33,13 +42,25 @@ export interface DeployOptions {
   readonly timeoutMs?: number;
   /** How long plan/apply wait for a state lock; @default 0 */
   readonly lockTimeoutMs?: number;
+  /**
+   * Terraform processes at once: plans, then applies (the platform applies alone, before any tenant stack).
+   * @default 1 (the CLI's `--parallelism` defaults to the number of cores)
+   */
+  readonly parallelism?: number;
+  /**
+   * Skip a stack whose configuration is the one of its last successful apply (src/pipeline/applied-record.ts):
+   * no terraform run, outcome `unchanged`.
+   * @default false - plan every selected stack, a full drift check (the CLI skips unless `--refresh`)
+   */
+  readonly incremental?: boolean;
   readonly log?: (msg: string) => void;
 }
 
 export interface StackDeployResult {
   readonly stack: string;
-  readonly outcome: 'applied' | 'no-changes';
-  /** What the reviewed plan applied; all zero for `no-changes`. */
+  /** `unchanged`: not planned, its configuration is the one of its last successful apply (incremental deploy). */
+  readonly outcome: 'applied' | 'no-changes' | 'unchanged';
+  /** What the reviewed plan applied; all zero for `no-changes` and `unchanged`. */
   readonly changes: ChangeCounts;
   readonly durationMs: number;
 }
@@ -215,100 +236,235 @@ export async function preApplyProblems(
 
 /**
  * Init and plan every selected stack, refuse if any plan would lose data nothing approves (or create a tenant
- * over someone's retained topics), then apply the plans with changes, in dependency order, one at a time.
- * Nothing is applied when anything is refused. Before anything, every cluster involved must answer (bounded:
- * a frozen broker fails the run in seconds, naming the cluster). A previous run that was interrupted is
- * finished: declared topics it created that are live but missing from state are adopted (import blocks).
+ * over someone's retained topics), then apply the plans with changes: the platform first and alone, then the
+ * tenant stacks, at most `parallelism` terraform processes at a time. Nothing is applied when anything is refused:
+ * every guard (change rules, review of every plan, reused tenant id, adoption, pending journal) runs for every
+ * planned stack before the first apply. Before anything, every cluster involved must answer (bounded: a frozen
+ * broker fails the run in seconds, naming the cluster). A previous run that was interrupted is finished: declared
+ * topics it created that are live but missing from state are adopted (import blocks).
+ *
+ * With `incremental`, a stack whose configuration is the one of its last successful apply is not planned at all
+ * (outcome `unchanged`; src/pipeline/applied-record.ts says when exactly).
+ *
+ * A failing apply stops the run from starting more applies; those running finish. The error then says, per stack,
+ * what was applied, what failed and what was not started (the next deploy plans those again).
  */
 export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> {
   const log = opts.log ?? (() => undefined);
+  const { model } = opts;
   // An empty list selects every stack here (deploy everything), unlike plan's (plan nothing).
-  const selected = selectStacks(opts.model, opts.stacks?.length ? opts.stacks : undefined);
-  const ctx = reviewContext(opts.model, opts.base);
-  const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
+  const selected = selectStacks(model, opts.stacks?.length ? opts.stacks : undefined);
+  const ctx = reviewContext(model, opts.base);
+  const liveTopics = opts.liveTopics ?? adminTopicLister(model.env, opts.secrets);
   const runnerOpts = { timeoutMs: opts.timeoutMs, lockTimeoutMs: opts.lockTimeoutMs };
   const baseBefores = opts.base ? beforesFromBase(opts.base) : [];
+  const parallelism = Math.max(1, Math.floor(opts.parallelism ?? 1) || 1);
+  const stackDir = (stack: string) => path.join(opts.outdir, 'stacks', stack);
 
-  // Every cluster answers before the first terraform run (bounded), or nothing happens.
-  const clusters = [...new Set(selected.map((s) => stackCluster(opts.model, s)))];
+  // Hashed as synthesized, before adoption adds import blocks to the file.
+  const hashes = new Map(selected.map((s) => [s, configHash(stackDir(s), opts.cli)]));
+  const skipped = new Set(opts.incremental ? selected.filter((s) => skippable(model, s, hashes.get(s))) : []);
+  const toPlan = selected.filter((s) => !skipped.has(s));
+  log(
+    `${selected.length} stack(s): ${toPlan.length} to plan` +
+      (opts.incremental ? `, ${skipped.size} unchanged since their last apply (skipped; --refresh plans them)` : '') +
+      `; up to ${parallelism} terraform process(es) at once`,
+  );
+
+  // Every cluster answers before the first terraform run (bounded), or nothing happens. Skipped stacks' clusters
+  // too: a run that reports stacks as deployed has seen their clusters answer.
+  const clusters = [...new Set(selected.map((s) => stackCluster(model, s)))];
   await Promise.all(clusters.map((c) => liveTopics(c)));
 
-  const problems: Problem[] = [];
-  const planned: Array<{
-    stack: string;
-    runner: StackRunner;
-    outcome: PlanOutcome;
-    changes: ChangeCounts;
-    planMs: number;
-    first: boolean;
-  }> = [];
-  for (const stack of selected) {
-    const t0 = Date.now();
-    const runner = new StackRunner(path.join(opts.outdir, 'stacks', stack), opts.cli, opts.secrets, runnerOpts);
-    log(`[${stack}] init`);
-    await runner.init();
-    const state = readLocalState(opts.model.env, stack) ?? (await terraformState(opts.cli, runner.stackDir));
-    // The change rules of validate --base / plan / plan-review, before any plan: same codes, same messages.
-    const changes = changeProblems(
-      [beforeFromState(stack, state), ...baseBefores.filter((b) => b.stack === stack)],
-      opts.model,
-    );
-    if (changes.length) {
-      problems.push(...changes);
-      continue;
-    }
-    const inState = new Set(deployedTopics(state).map((t) => t.name));
-    const pending = readPendingTopics(opts.model, stack);
-    const live = new Set(await liveTopics(stackCluster(opts.model, stack)));
-    const adopt = declaredTopicAddresses(runner.stackDir).filter(
-      (t) => live.has(t.name) && !inState.has(t.name) && (inState.size > 0 || pending.has(t.name)),
-    );
-    if (adopt.length) {
-      log(
-        `[${stack}] adopting ${adopt.length} declared topic(s) that exist on the cluster but not in state (an interrupted apply): ${adopt.map((t) => t.name).join(', ')}`,
-      );
-      addImportBlocks(runner.stackDir, adopt);
-    }
-    log(`[${stack}] plan`);
-    const outcome: PlanOutcome = await runner.plan();
-    let counts = NO_CHANGES;
-    if (outcome === 'changes') {
-      const plan = (await runner.showPlanJson()) as TfPlan;
-      const skip = new Set([...pending, ...adopt.map((t) => t.name)]);
-      problems.push(...(await preApplyProblems(stack, plan, ctx, opts.model, liveTopics, skip)));
-      counts = planChangeCounts(plan);
-    }
-    planned.push({ stack, runner, outcome, changes: counts, planMs: Date.now() - t0, first: inState.size === 0 });
-  }
-  if (problems.length) {
-    for (const p of planned) fs.rmSync(path.join(p.runner.stackDir, 'plan.tfplan'), { force: true });
-    throw new ValidationError(problems);
+  const problems = new Map<string, Problem[]>();
+  // A skipped stack applies nothing, so plan review and the reused-tenant-id check have nothing to judge, and the
+  // checks that read live state (adoption of live topics missing from state, the pending-topics journal) exist to
+  // finish an interrupted apply: a stack is skipped only when its last apply of this very configuration completed
+  // (the record is removed before every apply and written after it succeeds), with no pending journal and, for a
+  // local backend, its state untouched since. The change rules are cheap without terraform (local state file,
+  // base revision), so they still run and a skipped stack refuses the run exactly as a planned one would.
+  for (const stack of skipped) {
+    const state = readLocalState(model.env, stack);
+    const befores = [
+      ...(state ? [beforeFromState(stack, state)] : []),
+      ...baseBefores.filter((b) => b.stack === stack),
+    ];
+    const found = changeProblems(befores, model);
+    if (found.length) problems.set(stack, found);
   }
 
-  const results: StackDeployResult[] = [];
-  for (const { stack, runner, outcome, changes, planMs, first } of planned) {
-    const t0 = Date.now();
-    if (outcome === 'changes') {
+  const planRuns = await runStackPool(
+    toPlan,
+    async (stack): Promise<PlannedStack | undefined> => {
+      const t0 = Date.now();
+      const runner = new StackRunner(stackDir(stack), opts.cli, opts.secrets, runnerOpts);
+      log(`[${stack}] init`);
+      await runner.init();
+      const state = readLocalState(model.env, stack) ?? (await terraformState(opts.cli, runner.stackDir));
+      // The change rules of validate --base / plan / plan-review, before any plan: same codes, same messages.
+      const changes = changeProblems(
+        [beforeFromState(stack, state), ...baseBefores.filter((b) => b.stack === stack)],
+        model,
+      );
+      if (changes.length) {
+        problems.set(stack, changes);
+        return undefined;
+      }
+      const inState = new Set(deployedTopics(state).map((t) => t.name));
+      const pending = readPendingTopics(model, stack);
+      const live = new Set(await liveTopics(stackCluster(model, stack)));
+      const adopt = declaredTopicAddresses(runner.stackDir).filter(
+        (t) => live.has(t.name) && !inState.has(t.name) && (inState.size > 0 || pending.has(t.name)),
+      );
+      if (adopt.length) {
+        log(
+          `[${stack}] adopting ${adopt.length} declared topic(s) that exist on the cluster but not in state (an interrupted apply): ${adopt.map((t) => t.name).join(', ')}`,
+        );
+        addImportBlocks(runner.stackDir, adopt);
+      }
+      log(`[${stack}] plan`);
+      const outcome: PlanOutcome = await runner.plan();
+      let counts = NO_CHANGES;
+      if (outcome === 'changes') {
+        const plan = (await runner.showPlanJson()) as TfPlan;
+        const skip = new Set([...pending, ...adopt.map((t) => t.name)]);
+        const found = await preApplyProblems(stack, plan, ctx, model, liveTopics, skip);
+        if (found.length) problems.set(stack, found);
+        counts = planChangeCounts(plan);
+      } else {
+        // Configuration and live state agree: as good as a successful apply of this configuration.
+        recordApplied(model, stack, hashes.get(stack), opts.cli);
+      }
+      const planMs = Date.now() - t0;
+      log(
+        `[${stack}] planned in ${(planMs / 1000).toFixed(1)} s: ${outcome === 'changes' ? describeChangeCounts(counts) : 'no changes'}`,
+      );
+      return { stack, runner, outcome, changes: counts, planMs, first: inState.size === 0 };
+    },
+    { parallelism },
+  );
+  const planned = planRuns.flatMap((r) => (r.status === 'done' && r.value ? [r.value] : []));
+  const removePlans = () =>
+    planned.forEach((p) => fs.rmSync(path.join(p.runner.stackDir, 'plan.tfplan'), { force: true }));
+  if (planRuns.some((r) => r.status !== 'done')) {
+    removePlans();
+    throw planFailure(planRuns);
+  }
+  if (problems.size) {
+    removePlans();
+    throw new ValidationError(selected.flatMap((s) => problems.get(s) ?? []));
+  }
+
+  const byStack = new Map(planned.map((p) => [p.stack, p]));
+  const applyRuns = await runStackPool(
+    planned.filter((p) => p.outcome === 'changes').map((p) => p.stack),
+    async (stack): Promise<number> => {
+      const { runner } = byStack.get(stack)!;
+      const t0 = Date.now();
+      // Until this apply succeeds, the stack has no record: interrupted or failed, it is planned again next time.
+      removeAppliedRecord(model.env, stack);
       // A first apply writes down what it is about to create, so that if it is interrupted the next run can
       // tell its own topics (adopt them) from someone else's (refuse: tenant_id_reused).
-      if (first)
+      if (byStack.get(stack)!.first)
         writePendingTopics(
-          opts.model,
+          model,
           stack,
           declaredTopicAddresses(runner.stackDir).map((t) => t.name),
         );
-      await applyWithRetry(stack, runner, ctx, opts.model, liveTopics, log);
-      clearPendingTopics(opts.model, stack);
-    }
-    // Counted from the reviewed plan: a re-plan after a lost connection only finishes that plan.
-    results.push({
+      await applyWithRetry(stack, runner, ctx, model, liveTopics, log);
+      clearPendingTopics(model, stack);
+      recordApplied(model, stack, hashes.get(stack), opts.cli);
+      log(`[${stack}] applied in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return Date.now() - t0;
+    },
+    // The platform's shared topics exist before a shared-tier tenant writes to them.
+    { parallelism, first: PLATFORM_STACK },
+  );
+  const applied = new Map(applyRuns.map((r) => [r.stack, r]));
+
+  // Counted from the reviewed plan: a re-plan after a lost connection only finishes that plan.
+  const results: StackDeployResult[] = selected.map((stack) => {
+    const p = byStack.get(stack);
+    if (!p) return { stack, outcome: 'unchanged', changes: NO_CHANGES, durationMs: 0 };
+    const run = applied.get(stack);
+    return {
       stack,
-      outcome: outcome === 'changes' ? 'applied' : 'no-changes',
-      changes,
-      durationMs: planMs + Date.now() - t0,
-    });
-  }
+      outcome: p.outcome === 'changes' ? 'applied' : 'no-changes',
+      changes: p.changes,
+      durationMs: p.planMs + (run?.status === 'done' ? run.value : 0),
+    };
+  });
+  if (applyRuns.some((r) => r.status !== 'done')) throw applyFailure(applyRuns, results);
   return results;
+}
+
+interface PlannedStack {
+  readonly stack: string;
+  readonly runner: StackRunner;
+  readonly outcome: PlanOutcome;
+  readonly changes: ChangeCounts;
+  readonly planMs: number;
+  /** No topic in state yet: the apply journals its topics first (pending-topics). */
+  readonly first: boolean;
+}
+
+/** Hash of a synthesized stack; undefined when it cannot be read (the stack is then planned, and fails as before). */
+function configHash(dir: string, cli: TerraformCli): string | undefined {
+  try {
+    return stackDirHash(dir, cli);
+  } catch {
+    return undefined;
+  }
+}
+
+function skippable(model: Model, stack: string, hash: string | undefined): boolean {
+  if (hash === undefined) return false;
+  return skipDecision({
+    record: readAppliedRecord(model.env, stack),
+    hash,
+    state: model.env.state.backend === 'local' ? localStateStamp(model.env, stack) : undefined,
+    pendingFirstApply: fs.existsSync(pendingFile(model, stack)),
+  }).skip;
+}
+
+function recordApplied(model: Model, stack: string, hash: string | undefined, cli: TerraformCli): void {
+  if (hash !== undefined) writeAppliedRecord(model.env, stack, hash, cli);
+}
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Planning failed somewhere: nothing was applied. One failure is rethrown as it is; several are reported together. */
+function planFailure(runs: readonly StackRun<unknown>[]): unknown {
+  const failed = runs.flatMap((r) => (r.status === 'failed' ? [r] : []));
+  if (failed.length === 1) return failed[0]!.error;
+  const notStarted = runs.filter((r) => r.status === 'not-started').map((r) => r.stack);
+  return new EnvironmentError(
+    failed.map((r) => errorMessage(r.error)).join('\n') +
+      `\n${failed.length} stack(s) failed to plan (${failed.map((r) => r.stack).join(', ')})` +
+      (notStarted.length ? `, ${notStarted.length} not planned after that` : '') +
+      '; nothing was applied',
+  );
+}
+
+/**
+ * An apply failed: say what happened to every stack. A lone failure with nothing else applied or left over is
+ * rethrown as it is (the single-stack deploy's error, unchanged).
+ */
+function applyFailure(runs: readonly StackRun<number>[], results: readonly StackDeployResult[]): unknown {
+  const failed = runs.flatMap((r) => (r.status === 'failed' ? [r] : []));
+  const done = runs.filter((r) => r.status === 'done').map((r) => r.stack);
+  const notStarted = runs.filter((r) => r.status === 'not-started').map((r) => r.stack);
+  if (failed.length === 1 && done.length === 0 && notStarted.length === 0) return failed[0]!.error;
+  const quiet = results.filter((r) => r.outcome !== 'applied').length;
+  const list = (xs: readonly string[]) => (xs.length ? ` (${xs.join(', ')})` : '');
+  const first = failed.find((r) => r.error instanceof EnvironmentError)?.error as EnvironmentError | undefined;
+  return new EnvironmentError(
+    failed.map((r) => errorMessage(r.error)).join('\n') +
+      `\ndeploy stopped after a failure: ${failed.length} failed${list(failed.map((r) => r.stack))}, ` +
+      `${done.length} applied${list(done)}, ${notStarted.length} not started${list(notStarted)}; ` +
+      `${quiet} had nothing to apply. The next deploy plans the failed and not started stacks again`,
+    first?.hint,
+  );
 }
 
 /** Key of the cluster a stack's provider talks to. */

@@ -210,7 +210,7 @@ describe('deploy on the shared local cluster: environment lock and secrets', () 
   const deploy = (id: string, ...extra: string[]) => startCli(['deploy', id, '--root', root, ...extra], stateDir, root);
   /** The outcome column of a deploy's table for one stack. */
   const outcome = (stdout: string, stack: string) =>
-    new RegExp(`^\\W*${stack}\\W+(applied|no-changes)\\b`, 'm').exec(stdout)?.[1];
+    new RegExp(`^\\W*${stack}\\W+(applied|no-changes|unchanged \\(skipped\\))`, 'm').exec(stdout)?.[1];
 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
@@ -292,7 +292,8 @@ describe('deploy on the shared local cluster: environment lock and secrets', () 
       () => (children.has(a2.pid) ? undefined : `it ended first:\n${a2.stderr()}`),
     );
     pause(a2.pid);
-    const b2 = deploy(lockId, '--lock-timeout', '2m');
+    // --refresh: B really plans after A (instead of skipping a stack whose applied hash A just recorded).
+    const b2 = deploy(lockId, '--lock-timeout', '2m', '--refresh');
     await b2.stderrMatch(new RegExp(`waiting for pid ${a2.pid} `), 120_000);
     const waitingAt = Date.now();
     const aExitAt = a2.done.then(() => Date.now());
@@ -311,7 +312,7 @@ describe('deploy on the shared local cluster: environment lock and secrets', () 
     // Afterwards: nothing to do, the state parses and holds both topics, no lock and no synth folder left.
     const c = await deploy(lockId).done;
     expectOk('deploy C', c);
-    expect(outcome(c.stdout, lockId)).toBe('no-changes');
+    expect(outcome(c.stdout, lockId)).toBe('unchanged (skipped)'); // same synthesized hash as the last apply
     const state = JSON.parse(fs.readFileSync(path.join(stateDir, `${lockId}.tfstate`), 'utf8')) as {
       resources: Array<{ type: string; instances: Array<{ attributes: { name?: string } }> }>;
     };
@@ -337,7 +338,7 @@ describe('deploy on the shared local cluster: environment lock and secrets', () 
     expect(envLockFile('local', path.join(localDir, 'locks'))).toBe(lockFile);
     fs.mkdirSync(path.dirname(lockFile), { recursive: true });
     fs.writeFileSync(lockFile, JSON.stringify(stale) + '\n');
-    const res = await deploy(lockId).done;
+    const res = await deploy(lockId, '--refresh').done;
     expectOk('deploy over a stale lock', res);
     expect(res.stderr).toContain(`taking over the lock left by pid ${stale.pid} on ${stale.host}`);
     expect(res.stderr).toContain('no longer running');

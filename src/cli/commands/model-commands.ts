@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { ENVIRONMENT_RULES, RULES, projectRoot, tenantJsonSchema } from '../../model';
 import type { Model } from '../../model/types';
@@ -160,7 +161,7 @@ export function deployCommand(): Command {
         )
         .addHelpText(
           'before',
-          'Example:\n  kafka-tenancy deploy            # everything\n  kafka-tenancy deploy acme globex\n  kafka-tenancy deploy --base HEAD~1 --lock-timeout 10m acme   # after a merge, in a pipeline\n',
+          'Example:\n  kafka-tenancy deploy            # everything that changed since its last apply\n  kafka-tenancy deploy acme globex\n  kafka-tenancy deploy --refresh --parallelism 4   # plan every stack (drift check), 4 terraform runs at once\n  kafka-tenancy deploy --base HEAD~1 --lock-timeout 10m acme   # after a merge, in a pipeline\n',
         )
         .option(
           '--out <dir>',
@@ -169,6 +170,18 @@ export function deployCommand(): Command {
         .option(
           '--base <ref>',
           'git ref deployed before: refuses tenant files removed since then unless decommissioned (any state backend)',
+        )
+        .addOption(
+          new Option(
+            '--parallelism <n>',
+            'terraform processes at once (plans, then applies; the platform applies first, alone)',
+          )
+            .argParser(positiveInt)
+            .default(Math.max(1, os.availableParallelism()), 'the number of cores'),
+        )
+        .option(
+          '--refresh',
+          'plan every selected stack, also those unchanged since their last successful apply (which are skipped otherwise): a full drift check',
         )
         .option('--json', 'print per-stack outcomes and added/changed/destroyed counts as JSON on stdout'),
     ),
@@ -184,7 +197,15 @@ export function deployCommand(): Command {
   });
 }
 
-type DeployCliOptions = ProjectOptions & RunOptions & { out?: string; base?: string; json?: boolean };
+type DeployCliOptions = ProjectOptions &
+  RunOptions & { out?: string; base?: string; json?: boolean; parallelism: number; refresh?: boolean };
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number of at least 1, got "${v}"`);
+  return n;
+}
 
 async function deployAction(stacks: string[], o: DeployCliOptions): Promise<void> {
   const model = projectModel(o);
@@ -208,6 +229,8 @@ async function deployAction(stacks: string[], o: DeployCliOptions): Promise<void
       log: diag,
       timeoutMs: o.timeout,
       lockTimeoutMs: o.lockTimeout,
+      parallelism: o.parallelism,
+      incremental: !o.refresh,
     });
   });
   const durationMs = Date.now() - t0;
@@ -216,12 +239,20 @@ async function deployAction(stacks: string[], o: DeployCliOptions): Promise<void
   } else {
     const t = table(['stack', 'outcome', 'changes', 'seconds']);
     results.forEach((r) =>
-      t.push([r.stack, r.outcome, describeChangeCounts(r.changes), (r.durationMs / 1000).toFixed(1)]),
+      t.push([
+        r.stack,
+        r.outcome === 'unchanged' ? 'unchanged (skipped)' : r.outcome,
+        describeChangeCounts(r.changes),
+        (r.durationMs / 1000).toFixed(1),
+      ]),
     );
     process.stdout.write(t.toString() + '\n');
     process.stdout.write(`total: ${describeChangeCounts(totalChangeCounts(results))} in ${results.length} stack(s)\n`);
   }
-  diag(`deployed ${results.length} stack(s) with ${cli.flavour} ${cli.version} in ${(durationMs / 1000).toFixed(1)} s`);
+  const skipped = results.filter((r) => r.outcome === 'unchanged').length;
+  diag(
+    `deployed ${results.length} stack(s)${skipped ? ` (${skipped} unchanged, skipped)` : ''} with ${cli.flavour} ${cli.version} in ${(durationMs / 1000).toFixed(1)} s`,
+  );
   if (!o.json) process.stdout.write(fleetSummary(model, stacks) + '\n');
 }
 
