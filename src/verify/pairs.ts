@@ -1,8 +1,16 @@
 /**
- * Which ordered (actor, target) tenant pairs the cross-tenant checks cover. Every pair up to `fullPairsUpTo`
- * tenants per cluster (50 → 2,450 pairs); beyond that a seeded, deterministic, balanced sample in which every
- * tenant is the actor of `roundsPerTenant` pairs and the target of as many, so no tenant goes unprobed in either
- * role and the same seed always gives the same pairs (a failure can be re-run exactly).
+ * Which ordered (actor, target) tenant pairs the live negative probes cover. Denial across every pair is proven
+ * without probes, from the live ACL bindings (`conformance.acl-reach`, `AclReach` in acl-diff.ts); the probes show
+ * that the brokers enforce what those bindings say, so each tenant needs a constant number of them, not one per
+ * other tenant:
+ *
+ * - a seeded, deterministic, balanced sample in which every tenant is the actor of `targetsPerTenant` pairs and the
+ *   target of as many (no tenant goes unprobed in either role; the same seed gives the same pairs, so a failure can
+ *   be re-run exactly), plus
+ * - every pair of tenants whose ids share a prefix (`acme` and `acme-eu`), both ways: a PREFIXED binding that lost
+ *   its separator (`acme`) reaches exactly those, so they are never left to chance.
+ *
+ * `exhaustive` gives every ordered pair (O(N²) probes, today's full matrix).
  */
 
 export interface Pair {
@@ -14,14 +22,13 @@ export interface Pair {
 
 export interface PairOptions {
   readonly seed: string;
-  /** @default 50 */
-  readonly fullPairsUpTo?: number;
-  /** Pairs per tenant and role in the sample. @default 8 */
-  readonly roundsPerTenant?: number;
+  /** Every ordered pair instead of the sample. @default false */
+  readonly exhaustive?: boolean;
+  /** Seeded foreign targets per tenant (and times each tenant is a target), prefix relatives aside. @default 3 */
+  readonly targetsPerTenant?: number;
 }
 
-export const DEFAULT_FULL_PAIRS_UP_TO = 50;
-export const DEFAULT_ROUNDS_PER_TENANT = 8;
+export const DEFAULT_TARGETS_PER_TENANT = 3;
 
 /** A small, well-mixed PRNG (mulberry32) seeded from a string hash (FNV-1a); deterministic on every platform. */
 export function seededRandom(seed: string): () => number {
@@ -53,27 +60,71 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
 const byPair = (a: Pair, b: Pair) =>
   a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : a.target < b.target ? -1 : a.target > b.target ? 1 : 0;
 
-/** Ordered pairs of distinct tenants: all of them, or the balanced sample described above. Sorted. */
+const key = (p: Pair) => `${p.actor}\n${p.target}`;
+
+/** Do two ids share a prefix the way `acme` and `acme-eu` do (one starts with the other)? */
+export function sharePrefix(a: string, b: string): boolean {
+  return a !== b && (a.startsWith(b) || b.startsWith(a));
+}
+
+/**
+ * Ordered pairs of distinct ids that share a prefix, both ways, sorted. O(N log N + pairs): after sorting, the ids
+ * an id is the start of follow it directly.
+ */
+export function prefixRelatives(tenantIds: readonly string[]): Pair[] {
+  const ids = [...new Set(tenantIds)].sort();
+  const out: Pair[] = [];
+  ids.forEach((short, i) => {
+    for (let j = i + 1; j < ids.length && ids[j]!.startsWith(short); j++) {
+      out.push({ actor: short, target: ids[j]! }, { actor: ids[j]!, target: short });
+    }
+  });
+  return out.sort(byPair);
+}
+
+/** Every ordered pair of distinct ids, sorted. */
+export function allPairs(tenantIds: readonly string[]): Pair[] {
+  const ids = [...new Set(tenantIds)].sort();
+  return ids.flatMap((actor) => ids.filter((t) => t !== actor).map((target) => ({ actor, target })));
+}
+
+/**
+ * Ordered pairs of distinct tenants: the balanced seeded sample plus every prefix-sharing pair, or all of them
+ * (`exhaustive`). Sorted, no duplicates.
+ */
 export function selectPairs(tenantIds: readonly string[], options: PairOptions): Pair[] {
   const ids = [...new Set(tenantIds)].sort();
   const n = ids.length;
   if (n < 2) return [];
-  const full = options.fullPairsUpTo ?? DEFAULT_FULL_PAIRS_UP_TO;
-  if (n <= full) {
-    return ids.flatMap((actor) => ids.filter((t) => t !== actor).map((target) => ({ actor, target })));
-  }
+  if (options.exhaustive) return allPairs(ids);
   const random = seededRandom(`${options.seed}\n${n}`);
   const order = shuffled(ids, random);
-  const rounds = Math.min(options.roundsPerTenant ?? DEFAULT_ROUNDS_PER_TENANT, n - 1);
+  const rounds = Math.max(0, Math.min(options.targetsPerTenant ?? DEFAULT_TARGETS_PER_TENANT, n - 1));
   // Distinct offsets in 1..n-1: pairing position i with i+offset (mod n) never pairs a tenant with itself, never
   // repeats a pair, and makes every tenant the actor `rounds` times and the target `rounds` times.
   const offsets = shuffled(
     Array.from({ length: n - 1 }, (_, i) => i + 1),
     random,
   ).slice(0, rounds);
-  const pairs: Pair[] = [];
+  const pairs = new Map<string, Pair>();
   order.forEach((actor, i) => {
-    for (const k of offsets) pairs.push({ actor, target: order[(i + k) % n]! });
+    for (const k of offsets) {
+      const p = { actor, target: order[(i + k) % n]! };
+      pairs.set(key(p), p);
+    }
   });
-  return pairs.sort(byPair);
+  for (const p of prefixRelatives(ids)) pairs.set(key(p), p);
+  return [...pairs.values()].sort(byPair);
+}
+
+/**
+ * Targets for an owner that is not one of `tenantIds` (the platform consumers): `targetsPerTenant` seeded ones
+ * plus every id sharing a prefix with `actor`; all of them when `exhaustive`. Sorted.
+ */
+export function selectTargets(actor: string, tenantIds: readonly string[], options: PairOptions): string[] {
+  const ids = [...new Set(tenantIds)].filter((t) => t !== actor).sort();
+  if (options.exhaustive) return ids;
+  const k = Math.max(0, options.targetsPerTenant ?? DEFAULT_TARGETS_PER_TENANT);
+  const sample = shuffled(ids, seededRandom(`${options.seed}\n${actor}\n${ids.length}`)).slice(0, k);
+  return [...new Set([...sample, ...ids.filter((t) => sharePrefix(actor, t))])].sort();
 }

@@ -1,5 +1,6 @@
 /**
- * `runVerification`: plan the checks for the model (all ordered tenant pairs per cluster, or a seeded sample),
+ * `runVerification`: plan the checks for the model (a constant number of probed tenant pairs per tenant, or every
+ * ordered pair with `exhaustive`),
  * run them against the live clusters with bounded concurrency, and return the report. Three phases: conformance
  * first (admin reads only, before the run writes anything), then access (positive, negative, shared tier,
  * dedicated tier), then quotas (loud, so alone and one at a time).
@@ -8,7 +9,7 @@ import { loadModel } from '../model';
 import type { Model } from '../model/types';
 import type { KeyProvider } from '../sdk';
 import { type SecretSource, secretSourceFor } from '../secrets';
-import { conformanceChecks, unownedTopics } from './checks/conformance';
+import { conformanceChecks, reachedPairs, unownedTopics } from './checks/conformance';
 import { dedicatedTierChecks } from './checks/dedicated-tier';
 import { existenceOracleNotes, negativePairChecks, negativePrincipalChecks } from './checks/negative';
 import { positiveChecks } from './checks/positive';
@@ -18,7 +19,7 @@ import { reservedPartitionChecks } from './checks/reserved-partitions';
 import { type Actor, VerifyContext } from './context';
 import { withDeadline } from '../kafka/deadline';
 import { type ClusterHealth, ClusterUnreachable, type Unreachable, noAnswerSignal } from './health';
-import { DEFAULT_FULL_PAIRS_UP_TO, type Pair, selectPairs } from './pairs';
+import { DEFAULT_TARGETS_PER_TENANT, type Pair, allPairs, prefixRelatives, selectPairs, selectTargets } from './pairs';
 import { summarize } from './report';
 import { cleanupNotes, deleteRunGroups } from './cleanup';
 import { scramLockouts } from './lockout';
@@ -40,12 +41,16 @@ export interface VerifyOptions {
   readonly concurrency?: number;
   /** @default false */
   readonly skipQuotas?: boolean;
-  /** Seed of the pair sample (only used beyond `fullPairsUpTo` tenants on one cluster). @default 'kafka-tenancy' */
+  /** Seed of the sample of probed tenant pairs. @default 'kafka-tenancy' */
   readonly seed?: string;
-  /** @default 50 */
-  readonly fullPairsUpTo?: number;
-  /** @default 8 */
-  readonly roundsPerTenant?: number;
+  /**
+   * Probe every ordered pair of tenants on a cluster (O(N²) checks) instead of `targetsPerTenant` seeded targets
+   * per tenant plus every tenant whose id shares a prefix with it. Either way, denial across every pair is proven
+   * from the live bindings (`conformance.acl-reach`). @default false
+   */
+  readonly exhaustive?: boolean;
+  /** Seeded foreign targets each tenant (and the platform) probes, prefix relatives aside. @default 3 */
+  readonly targetsPerTenant?: number;
   /** Run only these categories. @default - all */
   readonly categories?: readonly CheckCategory[];
   readonly quota?: QuotaOptions;
@@ -59,38 +64,50 @@ export interface VerifyOptions {
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_SEED = 'kafka-tenancy';
 
-/** Ordered (actor, target) pairs on each cluster, platform consumers as actors against every tenant. */
+/**
+ * Ordered (actor, target) pairs probed on each cluster: per tenant `targetsPerTenant` seeded targets (and as many
+ * times a target) plus every tenant whose id shares a prefix with it; the platform consumers as actors against as
+ * many seeded tenants of the shared cluster. Every ordered pair with `exhaustive`.
+ */
 export function crossTenantPairs(
   model: Model,
   scope: Scope,
   seed: string,
-  opts: Pick<VerifyOptions, 'fullPairsUpTo' | 'roundsPerTenant'> = {},
+  opts: Pick<VerifyOptions, 'exhaustive' | 'targetsPerTenant'> = {},
 ): { pairs: Pair[]; note: string } {
   const pairs: Pair[] = [];
   const notes: string[] = [];
+  const k = opts.targetsPerTenant ?? DEFAULT_TARGETS_PER_TENANT;
+  const options = { seed, exhaustive: opts.exhaustive, targetsPerTenant: k };
   for (const cluster of Object.keys(model.env.clusters).sort()) {
     const ids = model.tenants.filter((t) => t.cluster === cluster).map((t) => t.id);
-    const selected = selectPairs(ids, {
-      seed,
-      fullPairsUpTo: opts.fullPairsUpTo,
-      roundsPerTenant: opts.roundsPerTenant,
-    });
-    const full = ids.length * (ids.length - 1);
+    const selected = selectPairs(ids, options);
+    const full = allPairs(ids).length;
     if (full > 0) {
+      const relatives = prefixRelatives(ids).length;
       notes.push(
         selected.length === full
-          ? `${cluster}: all ${full} ordered tenant pairs`
-          : `${cluster}: ${selected.length} of ${full} ordered tenant pairs, sampled with seed "${seed}"`,
+          ? `${cluster}: all ${full} ordered tenant pairs${opts.exhaustive ? ' (exhaustive)' : ''}`
+          : `${cluster}: ${selected.length} of ${full} ordered tenant pairs (${k} seeded targets per tenant, seed "${seed}"` +
+              `${relatives > 0 ? `, plus the ${relatives} pairs of tenants whose ids share a prefix` : ''})`,
       );
     }
     pairs.push(...selected);
     if (cluster === model.env.sharedCluster && model.platform.consumers.length > 0) {
-      pairs.push(...ids.map((target) => ({ actor: PLATFORM, target })));
+      const targets = selectTargets(PLATFORM, ids, options);
+      if (ids.length > 0 && targets.length < ids.length) {
+        notes.push(`${cluster}: platform consumers probe ${targets.length} of ${ids.length} tenants`);
+      }
+      pairs.push(...targets.map((target) => ({ actor: PLATFORM, target })));
     }
   }
   return {
     pairs: pairs.filter((p) => scope.hasEither(p.actor, p.target)),
-    note: `cross-tenant pairs per cluster (up to ${opts.fullPairsUpTo ?? DEFAULT_FULL_PAIRS_UP_TO} tenants: all): ${notes.join('; ') || 'none'}`,
+    note:
+      `live cross-tenant probes per cluster: ${notes.join('; ') || 'none'}` +
+      (opts.exhaustive
+        ? ''
+        : '; denial across every pair is proven from the live ACL bindings (conformance.acl-reach)'),
   };
 }
 
@@ -237,16 +254,32 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
   for (const a of everyone) byOwner.set(a.owner, [...(byOwner.get(a.owner) ?? []), a]);
   const { pairs, note: pairNote } = crossTenantPairs(model, scope, seed, options);
   const notes: string[] = [pairNote];
-  if (!options.categories || options.categories.includes('negative')) notes.push(...existenceOracleNotes(ctx, pairs));
+  const probing = !options.categories || options.categories.includes('negative');
+  if (probing) notes.push(...existenceOracleNotes(ctx, pairs));
 
   const phases: Array<{ name: string; plan: () => Promise<Check[]> }> = [
     { name: 'conformance', plan: async () => wanted(conformanceChecks(ctx, scope, scoped)) },
     {
       name: 'access',
-      plan: async () =>
-        wanted([
+      plan: async () => {
+        // Pairs the live bindings let across are probed too (the conformance snapshot is already taken).
+        const probed = new Set(pairs.map((p) => `${p.actor}\n${p.target}`));
+        const reached = probing
+          ? (await reachedPairs(ctx, everyone).catch(() => [] as Pair[])).filter(
+              (p) => scope.hasEither(p.actor, p.target) && !probed.has(`${p.actor}\n${p.target}`),
+            )
+          : [];
+        if (reached.length > 0) {
+          notes.push(
+            `${reached.length} more pair(s) probed because live bindings reach across (conformance.acl-reach): ${reached
+              .slice(0, 10)
+              .map((p) => `${p.actor}->${p.target}`)
+              .join(', ')}${reached.length > 10 ? ', …' : ''}`,
+          );
+        }
+        return wanted([
           ...positiveChecks(ctx, scoped),
-          ...negativePairChecks(ctx, pairs, byOwner),
+          ...negativePairChecks(ctx, [...pairs, ...reached], byOwner),
           ...negativePrincipalChecks(ctx, scoped),
           ...sharedTierChecks(
             ctx,
@@ -255,7 +288,8 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
           ),
           ...dedicatedTierChecks(ctx, everyone, scope),
           ...reservedPartitionChecks(ctx, scope),
-        ]),
+        ]);
+      },
     },
   ];
   if (!options.skipQuotas && (!options.categories || options.categories.includes('quota'))) {

@@ -16,6 +16,7 @@ import {
   tenantRows,
 } from '../../verify';
 import { causeOf } from '../../verify/causes';
+import { DEFAULT_TARGETS_PER_TENANT } from '../../verify/pairs';
 import { renderHtml } from '../../verify/html';
 import { TENANT_COLUMNS } from '../../verify/report';
 import { renderMatrixSvg } from '../../verify/svg';
@@ -32,6 +33,7 @@ interface VerifyCliOptions extends ProjectOptions {
   readonly concurrency: number;
   readonly skipQuotas?: boolean;
   readonly seed: string;
+  readonly exhaustive?: boolean;
   readonly all?: boolean;
 }
 
@@ -144,7 +146,7 @@ export function verifyCommand(): Command {
       )
       .addHelpText(
         'before',
-        'Example:\n  kafka-tenancy verify --env local --junit reports/verify.xml --html reports/verify.html\n  kafka-tenancy verify --tenants acme,globex --skip-quotas\n',
+        'Example:\n  kafka-tenancy verify --env local --junit reports/verify.xml --html reports/verify.html\n  kafka-tenancy verify --tenants acme,globex --skip-quotas\n  kafka-tenancy verify --exhaustive   # probe every ordered tenant pair, not a constant number per tenant\n',
       )
       .option(
         '--tenants <ids>',
@@ -160,7 +162,15 @@ export function verifyCommand(): Command {
       .option('--html <file>', 'also write a self-contained HTML report (matrix per cluster, quotas, conformance)')
       .option('--concurrency <n>', 'checks running at once', positiveInt, DEFAULT_CONCURRENCY)
       .option('--skip-quotas', 'do not probe quotas (they need a few MB of produce traffic and some seconds)')
-      .option('--seed <seed>', 'seed of the tenant-pair sample for fleets over 50 tenants per cluster', DEFAULT_SEED)
+      .option(
+        '--seed <seed>',
+        `seed of the probed tenant pairs: each tenant probes ${DEFAULT_TARGETS_PER_TENANT} seeded tenants of its cluster (and every tenant whose id shares a prefix with its own); denial across every pair is proven from the live ACLs`,
+        DEFAULT_SEED,
+      )
+      .option(
+        '--exhaustive',
+        'probe every ordered pair of tenants on a cluster (O(N²) checks) instead of the seeded sample',
+      )
       .option('--all', 'list every check in the table, not only failures'),
   ).action(async (o: VerifyCliOptions) => {
     const model = projectModel(o);
@@ -173,6 +183,7 @@ export function verifyCommand(): Command {
         concurrency: o.concurrency,
         skipQuotas: o.skipQuotas,
         seed: o.seed,
+        exhaustive: o.exhaustive,
         onProgress: progress.onProgress,
       });
     } finally {

@@ -4,14 +4,28 @@
  * tenant topic on a cluster the tenant does not live on, every ACL of every principal (nothing missing, nothing
  * extra), no binding that reaches into a namespace from outside, no binding that breaks the hygiene rules, and
  * every identity accounted for: SCRAM users and client quotas exactly as the model declares them.
+ *
+ * `conformance.acl-reach` is the cross-tenant proof for every pair at once: from the same live bindings, with
+ * Kafka's matcher, no binding lets a principal reach another tenant's namespaces beyond what the model grants
+ * (`AclReach`). It is why the negative probes need only a constant number of targets per tenant.
  */
 import { PLATFORM_NAMESPACE, SHARED_TOPIC_PREFIX, namespacePrefix } from '../../naming';
 import type { Model, PrincipalModel, QuotaModel, TopicModel } from '../../model/types';
-import { type LiveAcl, describeAcl, diffPrincipal, exposures, hygieneFindings, namespaces } from '../acl-diff';
+import {
+  AclReach,
+  type LiveAcl,
+  type ReachProof,
+  describeAcl,
+  diffPrincipal,
+  exposures,
+  hygieneFindings,
+  namespaces,
+} from '../acl-diff';
 import type { ClientQuotaEntry, QuotaEntityPart, ScramCredentialInfo } from '../admin-protocol';
 import type { Actor, VerifyContext } from '../context';
 import { OPERATOR_USERS, PRINCIPAL_SCRAM, SUPER_USERS } from '../context';
 import { PLATFORM, type Scope } from '../scope';
+import type { Pair } from '../pairs';
 import type { Check, CheckOutcome } from '../types';
 
 function topicCheck(ctx: VerifyContext, owner: string, cluster: string, topic: TopicModel, absent: boolean): Check {
@@ -340,6 +354,104 @@ function clusterIdentityChecks(ctx: VerifyContext, cluster: string, identities: 
   ];
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** The outcome of a reach proof: pass with what it covered, or fail naming every binding that reaches across. */
+function reachOutcome(who: string, proof: ReachProof): CheckOutcome {
+  const covered =
+    `${plural(proof.tenants, 'other tenant')} (${plural(proof.foreign, 'namespace')}) ` +
+    `from ${plural(proof.bindings, 'live binding')} (${proof.applicable} apply to ${who})`;
+  const evidence = [
+    ...proof.granted.map((r) => `granted: ${r.message}`),
+    ...proof.cancelled.map((r) => `cancelled: ${r.message}`),
+  ];
+  if (proof.findings.length === 0) {
+    return {
+      status: 'pass',
+      expected: `no binding lets ${who} reach another tenant`,
+      observed: `proven for all ${covered}${proof.granted.length ? `; ${proof.granted.length} reach(es) the model grants` : ''}`,
+      details: evidence,
+    };
+  }
+  const found = proof.findings.map((r) => r.message);
+  return {
+    status: 'fail',
+    expected: `no binding lets ${who} reach another tenant`,
+    observed: `${plural(found.length, 'binding reach', 'binding reaches')} across a tenant boundary: ${found.slice(0, 3).join('; ')}${found.length > 3 ? '; …' : ''}`,
+    details: [...found, ...evidence],
+  };
+}
+
+/**
+ * The cross-tenant proof from every live binding (`AclReach`): one check per principal of the scope, and per
+ * cluster one for the principals outside the model that hold bindings there (`User:*`, unknown users, a
+ * decommissioning tenant's principals). Reads only the admin snapshots conformance already takes.
+ */
+function reachChecks(ctx: VerifyContext, scope: Scope, actors: readonly Actor[]): Check[] {
+  const model = ctx.model;
+  const spaces = namespaces(model);
+  let built: Promise<AclReach> | undefined;
+  const reach = () => {
+    built ??= allAcls(ctx).then((live) => new AclReach(live, spaces, SUPER_USERS));
+    built.catch(() => (built = undefined));
+    return built;
+  };
+  const others = (owner: string) => model.tenants.filter((t) => t.id !== owner).length;
+  const checks: Check[] = actors.map((actor) => {
+    const p = actor.principal;
+    return {
+      id: `conformance.acl-reach:${p.username}`,
+      tenant: actor.owner,
+      category: 'conformance',
+      cluster: actor.cluster,
+      description:
+        `no live binding lets ${p.username} reach another tenant: every ALLOW that applies to it (its own and User:*'s, ` +
+        `any host, DENYs applied with Kafka's matcher) against the topic, group and transactional-id prefixes of all ` +
+        `${others(actor.owner)} other tenants and the platform's, beyond what the model grants`,
+      run: async () =>
+        reachOutcome(
+          p.username,
+          (await reach()).prove({ principal: p.principal, cluster: actor.cluster, grants: p.acls }),
+        ),
+    };
+  });
+  const modelled = new Set(ctx.actors().map((a) => a.principal.principal));
+  for (const cluster of scope.clusters()) {
+    checks.push({
+      id: `conformance.acl-reach-others:${cluster}`,
+      tenant: `cluster:${cluster}`,
+      category: 'conformance',
+      cluster,
+      description: `no live binding on ${cluster} for a principal outside the model's active ones (User:*, an unknown user, a decommissioning tenant's principal) reaches any tenant's or the platform's namespaces`,
+      run: async () => {
+        const r = await reach();
+        const holders = r.holders(cluster).filter((h) => !modelled.has(h) && !SUPER_USERS.includes(h));
+        const proofs = holders.map((h) => r.prove({ principal: h, allows: 'own', clusters: [cluster] }));
+        const findings = proofs.flatMap((m) => m.findings);
+        const cancelled = proofs.flatMap((m) => m.cancelled);
+        const expected = 'no binding for a principal outside the model reaches a namespace';
+        return findings.length === 0
+          ? {
+              status: 'pass',
+              expected,
+              observed: `proven for ${plural(holders.length, 'principal')} outside the model from ${plural(r.count(cluster), 'binding')} on ${cluster}`,
+              details: [...holders.map((h) => `checked: ${h}`), ...cancelled.map((c) => `cancelled: ${c.message}`)],
+            }
+          : {
+              status: 'fail',
+              expected,
+              observed: `${plural(findings.length, 'binding reach', 'binding reaches')} from outside the model: ${findings
+                .slice(0, 3)
+                .map((f) => f.message)
+                .join('; ')}${findings.length > 3 ? '; …' : ''}`,
+              details: [...findings.map((f) => f.message), ...cancelled.map((c) => `cancelled: ${c.message}`)],
+            };
+      },
+    });
+  }
+  return checks;
+}
+
 export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: readonly Actor[]): Check[] {
   const checks: Check[] = [];
   const model = ctx.model;
@@ -439,6 +551,8 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
     });
   }
 
+  checks.push(...reachChecks(ctx, scope, actors));
+
   for (const cluster of scope.clusters()) {
     checks.push({
       id: `conformance.acl-hygiene:${cluster}`,
@@ -455,6 +569,27 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
     });
   }
   return checks;
+}
+
+/**
+ * The (actor owner, target tenant) pairs that live bindings let across: every actor with a finding of the proof
+ * against a tenant of its own cluster, from a binding on that cluster. The access phase probes them on top of the
+ * sample, so the broker shows what a foreign grant really allows (and a negative control's pair is always probed).
+ * Empty on a fleet that conforms.
+ */
+export async function reachedPairs(ctx: VerifyContext, actors: readonly Actor[]): Promise<Pair[]> {
+  const reach = new AclReach(await allAcls(ctx), namespaces(ctx.model), SUPER_USERS);
+  const clusterOf = new Map(ctx.model.tenants.map((t) => [t.id, t.cluster]));
+  const out = new Map<string, Pair>();
+  for (const a of actors) {
+    const proof = reach.prove({ principal: a.principal.principal, cluster: a.cluster, grants: a.principal.acls });
+    for (const f of proof.findings) {
+      const target = f.namespace.owner;
+      if (target === a.owner || clusterOf.get(target) !== a.cluster || f.acl.cluster !== a.cluster) continue;
+      out.set(`${a.owner}\n${target}`, { actor: a.owner, target });
+    }
+  }
+  return [...out.values()];
 }
 
 /** Topics on a cluster under no namespace the model knows (for the report's notes; they fail no check). */
