@@ -28,6 +28,9 @@ interface AclSpec {
   readonly host?: string;
 }
 
+/** The all-pairs proof from live ACLs: any binding that lets a principal reach another tenant fails it. */
+const ACL_REACH = /^conformance\.acl-reach(-others)?:/;
+
 interface Mutation {
   apply(): Promise<void>;
   undo(): Promise<void>;
@@ -206,7 +209,7 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
             'conformance.acl-hygiene:shared',
           ],
           // READ implies DESCRIBE: a delete of a missing topic then answers UNKNOWN_TOPIC_OR_PARTITION.
-          mayFail: [/^negative\.(fetch|metadata|list-offsets|existence-oracle|delete-topic):[^>]+->acme$/],
+          mayFail: [ACL_REACH, /^negative\.(fetch|metadata|list-offsets|existence-oracle|delete-topic):[^>]+->acme$/],
         };
       },
     },
@@ -231,7 +234,7 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
             'conformance.acl-exposure:acme',
             'conformance.acl-hygiene:shared',
           ],
-          mayFail: [/^negative\.(metadata|list-offsets|existence-oracle|delete-topic):globex\.api->acme$/],
+          mayFail: [ACL_REACH, /^negative\.(metadata|list-offsets|existence-oracle|delete-topic):globex\.api->acme$/],
         };
       },
     },
@@ -255,7 +258,7 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
             'conformance.acls:acme.billing',
             'conformance.acl-hygiene:shared',
           ],
-          mayFail: [/^negative\.(join-group|commit-offsets|fetch-offsets):acme\.billing->/],
+          mayFail: [ACL_REACH, /^negative\.(join-group|commit-offsets|fetch-offsets):acme\.billing->/],
         };
       },
     },
@@ -276,9 +279,14 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
         return {
           apply: () => addAcl(shared(), s),
           undo: () => removeAcl(shared(), s),
-          mustFail: ['negative.fetch:globex.api->acme', 'conformance.acls:globex.api'],
+          mustFail: [
+            'negative.fetch:globex.api->acme',
+            'conformance.acls:globex.api',
+            'conformance.acl-reach:globex.api',
+          ],
           // READ implies DESCRIBE: metadata, offsets, configs and listings of acme.orders are answered too.
           mayFail: [
+            ACL_REACH,
             /^negative\.(metadata|list-offsets|existence-oracle|delete-topic|describe-configs|alter-configs|join-group|commit-offsets|fetch-offsets):globex\.api->acme$/,
             /^negative\.metadata-leak:globex\.api$/,
           ],
@@ -312,12 +320,13 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
           },
           undo: () => removeAcl(shared(), s),
           mustFail: [
+            'conformance.acl-reach:globex.api',
             'negative.produce:globex.api->acme',
             'negative.metadata-leak:globex.api',
             'conformance.acls:globex.api',
           ],
           // WRITE implies DESCRIBE: metadata, offsets and a delete of a missing topic are answered too.
-          mayFail: [/^negative\.(metadata|list-offsets|existence-oracle|delete-topic):globex\.api->acme$/],
+          mayFail: [ACL_REACH, /^negative\.(metadata|list-offsets|existence-oracle|delete-topic):globex\.api->acme$/],
           alsoExpect: async (broken) => {
             const produce = broken.results.find((r) => r.id === 'negative.produce:globex.api->acme')!;
             const probed = /^produce to (\S+) partition (\d+): UNKNOWN_TOPIC_OR_PARTITION$/.exec(produce.observed);
@@ -360,6 +369,7 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
             'shared-tier.tenant-read-denied:startup.shop->shared.orders.placed',
             'conformance.acls:startup.shop',
           ],
+          mayFail: [ACL_REACH],
         };
       },
     },
@@ -426,6 +436,7 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
             'conformance.acls:acme.billing',
             'conformance.acl-hygiene:shared',
           ],
+          mayFail: [ACL_REACH],
         };
       },
     },
