@@ -19,7 +19,8 @@ export function buildStacks(
   /** Only these stacks (undefined: every stack). A stack's output never depends on another stack being built. */
   only?: readonly string[],
 ): { platform?: PlatformStack; tenants: TenantStack[] } {
-  const wanted = (stack: string) => !only || only.includes(stack);
+  const selected = only ? new Set(only) : undefined;
+  const wanted = (stack: string) => !selected || selected.has(stack);
   // State path relative to cdktf.out/stacks/<name>, so the synthesized JSON holds no machine-specific path.
   const statePath = (stack: string) =>
     path.relative(path.join(app.outdir, 'stacks', stack), path.join(stateDir(model.env.name), `${stack}.tfstate`));
