@@ -80,7 +80,7 @@ export interface VerificationReport {
   readonly environment: string;
   /** Random per run; names everything the run creates (groups, transactional ids, marker records). */
   readonly runId: string;
-  /** Seed of the cross-tenant pair sample (only used beyond `fullPairsUpTo` tenants per cluster). */
+  /** Seed of the cross-tenant pair sample (see pairs.ts; unused with `exhaustive`). */
   readonly seed: string;
   /** Tenants the run was scoped to; empty when it covered the whole fleet. */
   readonly scope: readonly string[];
