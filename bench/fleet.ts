@@ -8,6 +8,7 @@
  * cluster per dedicated tenant added to the environment (a dedicated cluster belongs to one tenant), so the files
  * validate like a real project's. Every value stays inside the tier bounds of `environments/local.yaml`.
  */
+import { mulberry32 } from '../src/verify/pairs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,17 +43,7 @@ export type Tier = 'topic-per-tenant' | 'shared' | 'dedicated';
 /** Tenant ids of one length never prefix each other, so no id is a prefix-collision risk for another. */
 export const tenantId = (i: number): string => `t${String(i).padStart(5, '0')}`;
 
-/** mulberry32: small, fast, and the same sequence on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 const TOPIC_WORDS = ['orders', 'payments', 'invoices', 'audit', 'events', 'profiles', 'clicks', 'shipments'];
 const DAY_MS = 86_400_000;

@@ -8,7 +8,7 @@
  * derives them with src/acl; acl needs only names (src/naming.ts), never the model.
  */
 const LAYERS = [
-  { name: 'foundation', modules: ['errors', 'source', 'naming', 'paths', 'kafka'] },
+  { name: 'foundation', modules: ['errors', 'source', 'naming', 'paths', 'json', 'kafka'] },
   { name: 'acl', modules: ['acl'] },
   { name: 'model', modules: ['model'] },
   { name: 'secrets', modules: ['secrets'] },
@@ -25,7 +25,7 @@ const LAYERS = [
 ];
 
 /** `src/<module>` as a path: folders as they are, root files with their extension. */
-const ROOT_FILES = new Set(['errors', 'source', 'naming', 'paths']);
+const ROOT_FILES = new Set(['errors', 'source', 'naming', 'paths', 'json']);
 const modulePath = (m) => (ROOT_FILES.has(m) ? `./src/${m}.ts` : `./src/${m}`);
 
 /** Zones for eslint-plugin-import's `import/no-restricted-paths`: each layer may not import any layer above it. */

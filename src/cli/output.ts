@@ -1,3 +1,4 @@
+import { sortedKeys } from '../json';
 import { CheckFailed, EnvironmentError, UsageError, ValidationError, type Problem } from '../errors';
 import { totalChangeCounts, type StackDeployResult } from '../pipeline/deploy';
 import type { StackPlanResult } from '../pipeline/plan';
@@ -52,19 +53,6 @@ export function useColor(stream: { isTTY?: boolean } = process.stdout): boolean 
 /** A table for humans; colours (cli-table3's red head, grey border) only when `useColor()` says so. */
 export function table(head: string[]): InstanceType<typeof Table> {
   return new Table({ head, style: useColor() ? {} : { head: [], border: [] } });
-}
-
-/** `value` with the keys of every object sorted, so a JSON document does not depend on construction order. */
-export function sortedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
 }
 
 /** The one JSON document of a `--json` run: sorted keys, two-space indent, newline; nothing else goes to stdout. */

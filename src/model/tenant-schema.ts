@@ -6,6 +6,7 @@
  * This file checks one file in isolation. Rules that need the environment or other tenants (clusters, shared
  * topics, quota bounds, collisions) live in the rule table in `validate.ts`.
  */
+import { sortedKeys } from '../json';
 import { z } from 'zod';
 import type { Problem } from '../errors';
 import { TIERS } from './environment';
@@ -273,18 +274,7 @@ export type TopicConfigSpec = z.infer<typeof TopicConfigSchema>;
  * schema does, never when zod reorders what it emits.
  */
 export function tenantJsonSchema(): Record<string, unknown> {
-  return sortKeys(z.toJSONSchema(TenantSchema, { io: 'input', target: 'draft-7' })) as Record<string, unknown>;
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v === null || typeof v !== 'object') return v;
-  const o = v as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.keys(o)
-      .sort()
-      .map((k) => [k, sortKeys(o[k])]),
-  );
+  return sortedKeys(z.toJSONSchema(TenantSchema, { io: 'input', target: 'draft-7' })) as Record<string, unknown>;
 }
 
 const article = (expected: string): string =>

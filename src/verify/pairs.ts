@@ -30,14 +30,9 @@ export interface PairOptions {
 
 export const DEFAULT_TARGETS_PER_TENANT = 3;
 
-/** A small, well-mixed PRNG (mulberry32) seeded from a string hash (FNV-1a); deterministic on every platform. */
-export function seededRandom(seed: string): () => number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < seed.length; i++) {
-    h ^= seed.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  let a = h;
+/** mulberry32: a small, well-mixed PRNG, the same sequence on every platform. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -45,6 +40,16 @@ export function seededRandom(seed: string): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** mulberry32 seeded from a string hash (FNV-1a); deterministic on every platform. */
+export function seededRandom(seed: string): () => number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) {
+    h ^= seed.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return mulberry32(h);
 }
 
 /** Fisher–Yates with the given random source; returns a new array. */

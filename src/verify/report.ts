@@ -3,6 +3,7 @@
  * Markdown for a pull request or a wiki, JUnit XML for CI, JSON for machines. Errors of one root cause are told
  * once (causes.ts); JSON and JUnit still list every check. Pure: no I/O, no clock.
  */
+import { sortedKeys } from '../json';
 import junit from 'junit-report-builder';
 import { type RootCause, couldNotRun, notable, rootCauses } from './causes';
 import type { CheckResult, Tally, VerificationReport, VerificationSummary } from './types';
@@ -194,7 +195,7 @@ export const REPORT_JSON_VERSION = 1;
 
 /** The JSON document: `version`, the report, and its root causes (`causes`), every object's keys sorted. */
 export function reportDocument(report: VerificationReport): Record<string, unknown> {
-  return sortKeys({ version: REPORT_JSON_VERSION, ...report, causes: rootCauses(report.results) }) as Record<
+  return sortedKeys({ version: REPORT_JSON_VERSION, ...report, causes: rootCauses(report.results) }) as Record<
     string,
     unknown
   >;
@@ -202,17 +203,4 @@ export function reportDocument(report: VerificationReport): Record<string, unkno
 
 export function renderJson(report: VerificationReport): string {
   return JSON.stringify(reportDocument(report), null, 2) + '\n';
-}
-
-/** A copy with every object's keys in code-point order (arrays keep theirs), `undefined` members dropped. */
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v === null || typeof v !== 'object') return v;
-  const o = v as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => [k, sortKeys(o[k])]),
-  );
 }
