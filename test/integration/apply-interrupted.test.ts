@@ -96,8 +96,8 @@ describe('deploy converges after being killed mid-apply (real cluster, real terr
       '',
     ].join('\n');
 
-  const deployChild = (id: string): Child => {
-    const child = spawn(process.execPath, [CLI, 'deploy', id, '--root', root, '--lock-timeout', '5m'], {
+  const deployChild = (id: string, ...extra: string[]): Child => {
+    const child = spawn(process.execPath, [CLI, 'deploy', id, '--root', root, '--lock-timeout', '5m', ...extra], {
       cwd: root,
       env: { ...process.env }, // jest's sandboxed process.env, with this test's state folder
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -113,8 +113,8 @@ describe('deploy converges after being killed mid-apply (real cluster, real terr
     );
     return { pid: child.pid!, done, exited: () => ended };
   };
-  const deployOk = async (id: string): Promise<string> => {
-    const res = await deployChild(id).done;
+  const deployOk = async (id: string, ...extra: string[]): Promise<string> => {
+    const res = await deployChild(id, ...extra).done;
     if (res.code !== 0) throw new Error(`deploy ${id} failed (exit ${res.code}):\n${res.stderr.slice(-3000)}`);
     return res.stderr;
   };
@@ -215,7 +215,8 @@ describe('deploy converges after being killed mid-apply (real cluster, real terr
       expect(await liveTopicsOf(id)).toEqual(expected(id));
       const inState = deployedTopics(readLocalState(platform.env, id) ?? []).map((t) => t.name);
       expect(inState.sort()).toEqual(expected(id)); // each once
-      const again = await deployOk(id);
+      // --refresh: really plan (the converged stack's hash was recorded, so a plain deploy would skip it).
+      const again = await deployOk(id, '--refresh');
       expect(again).toMatch(new RegExp(`\\[${id}\\] plan`));
       expect(again).not.toMatch(new RegExp(`\\[${id}\\] apply`)); // converged: nothing left to do
       const verify = spawnSync(process.execPath, [CLI, 'verify', '--root', root, '--tenants', id, '--skip-quotas'], {
