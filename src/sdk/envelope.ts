@@ -144,6 +144,8 @@ export class EnvelopeSealer {
   private readonly secret: crypto.KeyObject;
   /** AAD_data without the record key part, computed once. */
   private readonly aadHead: Buffer;
+  /** The same two headers on every record of this sealer. */
+  private readonly headers: SealedRecord['headers'];
 
   private constructor(
     ctx: EnvelopeContext,
@@ -154,6 +156,10 @@ export class EnvelopeSealer {
   ) {
     this.secret = crypto.createSecretKey(dataKey);
     this.aadHead = encodeAad('D', ENVELOPE_FORMAT_VERSION, ctx.tenantId, ctx.topic, kekVersion);
+    this.headers = Object.freeze({
+      [HEADERS.encryptionVersion]: String(ENVELOPE_FORMAT_VERSION),
+      [HEADERS.encryptionKek]: kekHeader,
+    });
   }
 
   static async create(keys: KeyProvider, ctx: EnvelopeContext): Promise<EnvelopeSealer> {
@@ -180,6 +186,11 @@ export class EnvelopeSealer {
     return this.kekHeader;
   }
 
+  /** Records this sealer may still seal before its data key is exhausted (MAX_RECORDS_PER_DATA_KEY). */
+  get remaining(): number {
+    return this.disposed ? 0 : MAX_RECORDS_PER_DATA_KEY - this.sealed;
+  }
+
   seal(recordKey: Buffer | string, plaintext: Buffer | string): SealedRecord {
     if (this.disposed) throw new RangeError('sealer was disposed');
     if (this.sealed >= MAX_RECORDS_PER_DATA_KEY) throw new RangeError('data key exhausted; create a new sealer');
@@ -192,18 +203,12 @@ export class EnvelopeSealer {
     const cipher = crypto.createCipheriv('aes-256-gcm', this.secret, out.subarray(nonceAt, nonceAt + NONCE_BYTES), {
       authTagLength: TAG_BYTES,
     });
-    cipher.setAAD(withRecordKey(this.aadHead, toBuffer(recordKey)));
+    cipher.setAAD(withRecordKey(this.aadHead, recordKey));
     let at = nonceAt + NONCE_BYTES;
     at += cipher.update(data).copy(out, at);
     at += cipher.final().copy(out, at);
     cipher.getAuthTag().copy(out, at);
-    return {
-      value: out,
-      headers: {
-        [HEADERS.encryptionVersion]: String(ENVELOPE_FORMAT_VERSION),
-        [HEADERS.encryptionKek]: this.kekHeader,
-      },
-    };
+    return { value: out, headers: this.headers };
   }
 
   dispose(): void {
@@ -212,11 +217,14 @@ export class EnvelopeSealer {
   }
 }
 
-function withRecordKey(aadHead: Buffer, recordKey: Buffer): Buffer {
-  const aad = Buffer.allocUnsafe(aadHead.length + 4 + recordKey.length);
+/** `aadHead ‖ u32 len ‖ recordKey` in one buffer; a string key is encoded straight into it (no copy). */
+function withRecordKey(aadHead: Buffer, recordKey: Buffer | string): Buffer {
+  const keyLength = typeof recordKey === 'string' ? Buffer.byteLength(recordKey, 'utf8') : recordKey.length;
+  const aad = Buffer.allocUnsafe(aadHead.length + 4 + keyLength);
   aadHead.copy(aad, 0);
-  aad.writeUInt32BE(recordKey.length, aadHead.length);
-  recordKey.copy(aad, aadHead.length + 4);
+  aad.writeUInt32BE(keyLength, aadHead.length);
+  if (typeof recordKey === 'string') aad.write(recordKey, aadHead.length + 4, keyLength, 'utf8');
+  else recordKey.copy(aad, aadHead.length + 4);
   return aad;
 }
 

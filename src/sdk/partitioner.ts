@@ -76,6 +76,12 @@ export function partitionForRecord(
 export function createTenantPartitioner(map: PartitionMapIndex): ICustomPartitioner {
   return () => {
     const fallback = Partitioners.DefaultPartitioner();
+    // kafkajs hands every message of a topic in one send the same `partitionMetadata` array: the partition ids it
+    // holds and whether a candidate set is covered are worked out once per array, not once per message.
+    const checked = new WeakMap<
+      PartitionerArgs['partitionMetadata'],
+      { size: number; ids: Set<number>; covered: Set<unknown> }
+    >();
     return (args: PartitionerArgs): number => {
       const { topic, partitionMetadata, message } = args;
       if (!map.hasTopic(topic)) return fallback(args);
@@ -94,13 +100,22 @@ export function createTenantPartitioner(map: PartitionMapIndex): ICustomPartitio
         );
       }
       const candidates = map.partitionsFor(topic, parsed.tenantId);
-      const known = new Set(partitionMetadata.map((p) => p.partitionId));
-      const missing = candidates.filter((p) => !known.has(p));
-      if (missing.length > 0) {
-        throw new PartitionAssignmentError(
-          `partition map puts tenant "${parsed.tenantId}" on partitions [${candidates.join(', ')}] of "${topic}" ` +
-            `but the cluster reports only ${known.size} partition(s); apply the platform stack first`,
-        );
+      let seen = checked.get(partitionMetadata);
+      if (!seen || seen.size !== partitionMetadata.length) {
+        const ids = new Set(partitionMetadata.map((p) => p.partitionId));
+        seen = { size: partitionMetadata.length, ids, covered: new Set() };
+        checked.set(partitionMetadata, seen);
+      }
+      if (!seen.covered.has(candidates)) {
+        const known = seen.ids;
+        if (candidates.some((p) => !known.has(p))) {
+          throw new PartitionAssignmentError(
+            `partition map puts tenant "${parsed.tenantId}" on partitions [${candidates.join(', ')}] of "${topic}" ` +
+              `but the cluster reports only ${known.size} partition(s); apply the platform stack first`,
+          );
+        }
+        // `partitionsFor` returns the same frozen array for a topic and tenant every time.
+        seen.covered.add(candidates);
       }
       if (message.partition !== undefined && message.partition !== null) {
         if (!candidates.includes(message.partition)) {

@@ -13,10 +13,10 @@ import type { CompressionTypes, IHeaders, Kafka, Message, Producer, ProducerConf
 import { EnvelopeSealer } from './envelope';
 import { EncryptionUnavailableError, InvalidRecordError, TenantMismatchError } from './errors';
 import type { KeyProvider } from './key-provider';
-import { HEADERS, assertTenantId, buildRecordKey, singleHeader } from './keys';
+import { HEADERS, KEY_SEPARATOR, assertAggregateId, assertTenantId, singleHeader } from './keys';
 import type { PartitionMapIndex } from './partition-map';
-import { createTenantPartitioner, partitionForRecord } from './partitioner';
-import { type RateLimitMode, type TokenBucket, admit } from './rate-limiter';
+import { createTenantPartitioner, pickPartition } from './partitioner';
+import { type Clock, type RateLimitMode, type TokenBucket, admit, systemClock } from './rate-limiter';
 
 /** What a tenant is, as far as its runtime clients care (a `TenantModel` fits). */
 export interface TenantIdentity {
@@ -63,6 +63,17 @@ interface TenantProducerCommonOptions {
    * @default 'batch'
    */
   readonly dataKeyScope?: 'record' | 'batch';
+  /**
+   * With `dataKeyScope: 'batch'`, let a topic's data key also serve later sends for up to this long: one wrap
+   * (one KMS call) per topic per interval instead of one per send, which is what single-record `send` calls
+   * pay otherwise. The tenant's current key is still asked for on every send, so a rotation takes effect at the
+   * next send and a shredded tenant cannot send; a key is also replaced before MAX_RECORDS_PER_DATA_KEY records.
+   * Each record still gets a fresh random nonce and its own AAD; the wire format is the same.
+   * @default 0 - a fresh data key per send
+   */
+  readonly dataKeyMaxAgeMs?: number;
+  /** Time source of `dataKeyMaxAgeMs`. @default systemClock */
+  readonly clock?: Pick<Clock, 'now'>;
 }
 
 export type TenantProducerOptions = TenantProducerCommonOptions &
@@ -84,10 +95,17 @@ interface PreparedRecord {
   readonly topic: string;
   readonly key: string;
   readonly value: Buffer | string;
-  readonly headers: IHeaders;
+  readonly eventType: string;
+  /** The caller's extra headers, already checked; the SDK's are added when the message is built. */
+  readonly headers: IHeaders | undefined;
   readonly partition: number | undefined;
   readonly timestamp?: string;
 }
+
+/** `candidates` entry of a topic that is not in the partition map. */
+const NOT_IN_MAP: readonly number[] = Object.freeze([]);
+/** Bound on the per-topic caches (a producer writes a handful of topics; this only caps misuse). */
+const MAX_CACHED_TOPICS = 1024;
 
 export class TenantProducer {
   readonly tenantId: string;
@@ -97,10 +115,21 @@ export class TenantProducer {
   private readonly partitionMap: PartitionMapIndex | undefined;
   private readonly rateLimit: ProducerRateLimit | undefined;
   private readonly dataKeyScope: 'record' | 'batch';
+  /** `{tenantId}:`, the prefix of every record key. */
+  private readonly keyPrefix: string;
+  /** Per topic: the tenant's partitions, or NOT_IN_MAP. */
+  private readonly candidates = new Map<string, readonly number[]>();
+  private readonly dataKeyMaxAgeMs: number;
+  private readonly clock: Pick<Clock, 'now'>;
+  /** Per topic: the data key later sends may reuse (`dataKeyMaxAgeMs` > 0). */
+  private readonly cachedSealers = new Map<string, { readonly sealer: EnvelopeSealer; readonly bornAt: number }>();
+  /** Sends in flight per sealer: a sealer is disposed (its key zeroed) when none uses it and it is not cached. */
+  private readonly leases = new Map<EnvelopeSealer, { topic: string; count: number }>();
 
   constructor(options: TenantProducerOptions) {
     assertTenantId(options.tenant.id);
     this.tenantId = options.tenant.id;
+    this.keyPrefix = `${this.tenantId}${KEY_SEPARATOR}`;
     this.encrypt = options.tenant.encryption;
     this.keyProvider = options.keyProvider;
     if (this.encrypt && !this.keyProvider) {
@@ -112,6 +141,11 @@ export class TenantProducer {
     this.partitionMap = options.partitionMap;
     this.rateLimit = options.rateLimit;
     this.dataKeyScope = options.dataKeyScope ?? 'batch';
+    this.dataKeyMaxAgeMs = this.dataKeyScope === 'batch' ? (options.dataKeyMaxAgeMs ?? 0) : 0;
+    if (!(this.dataKeyMaxAgeMs >= 0 && Number.isFinite(this.dataKeyMaxAgeMs))) {
+      throw new RangeError(`dataKeyMaxAgeMs must be a finite number of at least 0, got ${options.dataKeyMaxAgeMs}`);
+    }
+    this.clock = options.clock ?? systemClock;
     if ('producer' in options) {
       this.producer = options.producer;
     } else {
@@ -127,6 +161,9 @@ export class TenantProducer {
   }
 
   disconnect(): Promise<void> {
+    const cached = [...this.cachedSealers.values()];
+    this.cachedSealers.clear();
+    for (const { sealer } of cached) if (!this.leases.has(sealer)) sealer.dispose();
     return this.producer.disconnect();
   }
 
@@ -137,23 +174,31 @@ export class TenantProducer {
   /** Send records (any topics) in one kafkajs `sendBatch`. All or nothing is validated before anything is sent. */
   async sendBatch(records: readonly TenantRecord[], options: SendOptions = {}): Promise<RecordMetadata[]> {
     if (records.length === 0) return [];
-    const prepared = records.map((r) => this.prepare(r));
+    const prepared: PreparedRecord[] = new Array<PreparedRecord>(records.length);
+    for (let i = 0; i < records.length; i++) prepared[i] = this.prepare(records[i]!);
+    // One charge for the whole send, not one per record.
     if (this.rateLimit) await admit(this.rateLimit.bucket, this.tenantId, prepared.length, this.rateLimit.mode);
-    const messages = await this.toMessages(prepared);
-    const byTopic = new Map<string, Message[]>();
-    prepared.forEach((p, i) => {
-      const list = byTopic.get(p.topic) ?? [];
-      list.push(messages[i]!);
-      byTopic.set(p.topic, list);
-    });
-    return this.producer.sendBatch({
-      ...options,
-      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
-    });
+    // Every data key is made (and wrapped) before the first record is sealed: no await per record.
+    const sealers = this.encrypt ? await this.sealersFor(prepared) : undefined;
+    const topicMessages: { topic: string; messages: Message[] }[] = [];
+    try {
+      const byTopic = new Map<string, Message[]>();
+      for (let i = 0; i < prepared.length; i++) {
+        const p = prepared[i]!;
+        let list = byTopic.get(p.topic);
+        if (!list) byTopic.set(p.topic, (list = []));
+        list.push(this.toMessage(p, sealers?.[i]));
+      }
+      for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
+    } finally {
+      // Before the network round trip: data keys that are not cached are zeroed as soon as sealing is done.
+      if (sealers) for (const s of new Set(sealers)) this.release(s);
+    }
+    return this.producer.sendBatch({ ...options, topicMessages });
   }
 
   private prepare(record: TenantRecord): PreparedRecord {
-    const { topic, aggregateId, eventType, value, headers = {}, timestamp } = record;
+    const { topic, aggregateId, eventType, value, headers, timestamp } = record;
     if (typeof topic !== 'string' || topic.length === 0) throw new InvalidRecordError('topic is empty');
     if (typeof eventType !== 'string' || !EVENT_TYPE_PATTERN.test(eventType)) {
       throw new InvalidRecordError(
@@ -164,8 +209,24 @@ export class TenantProducer {
     if (value === null || value === undefined) {
       throw new InvalidRecordError('value is missing; tombstones (null values) are not supported by TenantProducer');
     }
-    const key = buildRecordKey(this.tenantId, aggregateId);
+    // The tenant id was validated once, in the constructor; only the aggregate id is new per record.
+    assertAggregateId(aggregateId);
+    const key = this.keyPrefix + aggregateId;
+    if (headers) this.checkCallerHeaders(headers, eventType, topic);
+    // Placed here, before any token is taken: a record with nowhere to go fails the whole send up front.
+    const candidates = this.candidatesFor(topic);
+    return {
+      topic,
+      key,
+      value,
+      partition: candidates === undefined ? undefined : pickPartition(candidates, key),
+      timestamp,
+      headers,
+      eventType,
+    };
+  }
 
+  private checkCallerHeaders(headers: IHeaders, eventType: string, topic: string): void {
     const claimed = singleHeader(headers, HEADERS.tenantId);
     if (claimed !== undefined && claimed !== this.tenantId) {
       throw new TenantMismatchError(
@@ -183,56 +244,131 @@ export class TenantProducer {
         throw new InvalidRecordError(`header "${h}" is reserved for the SDK's encryption; do not pass it`);
       }
     }
-    // Placed here, before any token is taken: a record with nowhere to go fails the whole send up front.
-    const partition = this.partitionMap?.hasTopic(topic)
-      ? partitionForRecord(this.partitionMap, topic, this.tenantId, key)
-      : undefined;
-    return {
-      topic,
-      key,
-      value,
-      partition,
-      timestamp,
-      headers: { ...headers, [HEADERS.tenantId]: this.tenantId, [HEADERS.eventType]: eventType },
-    };
   }
 
-  private async toMessages(prepared: readonly PreparedRecord[]): Promise<Message[]> {
-    const sealers = new Map<string, EnvelopeSealer>();
+  /**
+   * The tenant's partitions of a shared topic (`undefined`: not in the map, default partitioning). The map is
+   * immutable, so the answer is kept per topic; a topic where the tenant has nowhere to write is never kept and
+   * throws on every record, as before.
+   */
+  private candidatesFor(topic: string): readonly number[] | undefined {
+    const map = this.partitionMap;
+    if (!map) return undefined;
+    const known = this.candidates.get(topic);
+    if (known !== undefined) return known === NOT_IN_MAP ? undefined : known;
+    const found = map.hasTopic(topic) ? map.partitionsFor(topic, this.tenantId) : NOT_IN_MAP;
+    if (this.candidates.size < MAX_CACHED_TOPICS) this.candidates.set(topic, found);
+    return found === NOT_IN_MAP ? undefined : found;
+  }
+
+  private toMessage(p: PreparedRecord, sealer: EnvelopeSealer | undefined): Message {
+    let value: Buffer | string = p.value;
+    let headers: IHeaders;
+    if (sealer) {
+      const sealed = sealer.seal(p.key, p.value);
+      if (this.dataKeyScope === 'record') sealer.dispose();
+      value = sealed.value;
+      headers = p.headers
+        ? { ...p.headers, [HEADERS.tenantId]: this.tenantId, [HEADERS.eventType]: p.eventType, ...sealed.headers }
+        : {
+            [HEADERS.tenantId]: this.tenantId,
+            [HEADERS.eventType]: p.eventType,
+            [HEADERS.encryptionVersion]: sealed.headers[HEADERS.encryptionVersion],
+            [HEADERS.encryptionKek]: sealed.headers[HEADERS.encryptionKek],
+          };
+    } else {
+      headers = p.headers
+        ? { ...p.headers, [HEADERS.tenantId]: this.tenantId, [HEADERS.eventType]: p.eventType }
+        : { [HEADERS.tenantId]: this.tenantId, [HEADERS.eventType]: p.eventType };
+    }
+    const message: Message = { key: p.key, value, headers };
+    if (p.partition !== undefined) message.partition = p.partition;
+    if (p.timestamp !== undefined) message.timestamp = p.timestamp;
+    return message;
+  }
+
+  /**
+   * The sealer of each record: one per topic (`batch`, reused from an earlier send while `dataKeyMaxAgeMs`
+   * allows) or one per record (`record`). Each returned sealer is leased until `release`.
+   */
+  private async sealersFor(prepared: readonly PreparedRecord[]): Promise<EnvelopeSealer[]> {
+    const out: EnvelopeSealer[] = [];
+    const byTopic = new Map<string, EnvelopeSealer>();
+    const lease = (sealer: EnvelopeSealer, topic: string): EnvelopeSealer => {
+      const l = this.leases.get(sealer);
+      if (l) l.count++;
+      else this.leases.set(sealer, { topic, count: 1 });
+      return sealer;
+    };
     try {
-      const out: Message[] = [];
+      // Asked on every send even when a cached key would do: rotation and shredding take effect at once.
+      const currentKekId = this.dataKeyMaxAgeMs > 0 ? (await this.keyProvider!.currentKek(this.tenantId)).id : '';
+      const perTopic = this.dataKeyMaxAgeMs > 0 ? countByTopic(prepared) : undefined;
+      if (perTopic) this.sweepExpired();
       for (const p of prepared) {
-        let value: Buffer | string = p.value;
-        let headers = p.headers;
-        if (this.encrypt) {
-          const sealer = await this.sealerFor(p.topic, sealers);
-          const sealed = sealer.seal(p.key, p.value);
-          if (this.dataKeyScope === 'record') sealer.dispose();
-          value = sealed.value;
-          headers = { ...headers, ...sealed.headers };
+        const ctx = { tenantId: this.tenantId, topic: p.topic };
+        if (this.dataKeyScope === 'record') {
+          out.push(lease(await EnvelopeSealer.create(this.keyProvider!, ctx), p.topic));
+          continue;
         }
-        out.push({
-          key: p.key,
-          value,
-          headers,
-          ...(p.partition === undefined ? {} : { partition: p.partition }),
-          ...(p.timestamp === undefined ? {} : { timestamp: p.timestamp }),
-        });
+        let sealer = byTopic.get(p.topic);
+        if (!sealer) {
+          sealer = perTopic ? this.cachedSealer(p.topic, currentKekId, perTopic.get(p.topic)!) : undefined;
+          if (!sealer) {
+            sealer = await EnvelopeSealer.create(this.keyProvider!, ctx);
+            if (perTopic) this.cache(p.topic, sealer);
+          }
+          byTopic.set(p.topic, lease(sealer, p.topic));
+        }
+        out.push(sealer);
       }
       return out;
-    } finally {
-      for (const s of sealers.values()) s.dispose();
+    } catch (e) {
+      for (const s of new Set(out)) this.release(s);
+      throw e;
     }
   }
 
-  private async sealerFor(topic: string, sealers: Map<string, EnvelopeSealer>): Promise<EnvelopeSealer> {
-    const ctx = { tenantId: this.tenantId, topic };
-    if (this.dataKeyScope === 'record') return EnvelopeSealer.create(this.keyProvider!, ctx);
-    let sealer = sealers.get(topic);
-    if (!sealer) {
-      sealer = await EnvelopeSealer.create(this.keyProvider!, ctx);
-      sealers.set(topic, sealer);
-    }
-    return sealer;
+  private cachedSealer(topic: string, currentKekId: string, records: number): EnvelopeSealer | undefined {
+    const hit = this.cachedSealers.get(topic);
+    if (!hit) return undefined;
+    const fresh = this.clock.now() - hit.bornAt < this.dataKeyMaxAgeMs;
+    if (fresh && hit.sealer.kekId === currentKekId && hit.sealer.remaining >= records) return hit.sealer;
+    this.uncache(topic);
+    return undefined;
   }
+
+  private cache(topic: string, sealer: EnvelopeSealer): void {
+    this.uncache(topic);
+    if (this.cachedSealers.size >= MAX_CACHED_TOPICS) this.uncache(this.cachedSealers.keys().next().value!);
+    this.cachedSealers.set(topic, { sealer, bornAt: this.clock.now() });
+  }
+
+  /** Zero the data keys that have outlived `dataKeyMaxAgeMs`, also of topics this send does not write. */
+  private sweepExpired(): void {
+    const now = this.clock.now();
+    for (const [topic, { bornAt }] of this.cachedSealers) {
+      if (now - bornAt >= this.dataKeyMaxAgeMs) this.uncache(topic);
+    }
+  }
+
+  private uncache(topic: string): void {
+    const old = this.cachedSealers.get(topic);
+    if (!old) return;
+    this.cachedSealers.delete(topic);
+    if (!this.leases.has(old.sealer)) old.sealer.dispose();
+  }
+
+  private release(sealer: EnvelopeSealer): void {
+    const l = this.leases.get(sealer);
+    if (l && --l.count > 0) return;
+    this.leases.delete(sealer);
+    if (this.cachedSealers.get(l?.topic ?? '')?.sealer !== sealer) sealer.dispose();
+  }
+}
+
+function countByTopic(prepared: readonly PreparedRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const p of prepared) counts.set(p.topic, (counts.get(p.topic) ?? 0) + 1);
+  return counts;
 }

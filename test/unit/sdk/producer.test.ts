@@ -120,6 +120,51 @@ describe('TenantProducer', () => {
       expect(new Set(perRecord.fake.sent.map((s) => wrappedKey(s.value))).size).toBe(2);
     });
 
+    describe('with dataKeyMaxAgeMs (data keys reused across sends)', () => {
+      const wrappedKey = (v: Buffer) => v.subarray(0, 62).toString('hex');
+      const nonce = (v: Buffer) => v.subarray(62, 74).toString('hex');
+      const cached = (keys: LocalKeyring, clock: FakeClock) =>
+        producerFor({ id: 'acme', encryption: true }, { keyProvider: keys, dataKeyMaxAgeMs: 1000, clock });
+
+      it('wraps one data key per topic for sends within the age, a new one after it; nonces stay fresh', async () => {
+        const keys = LocalKeyring.inMemory(['acme']);
+        const clock = new FakeClock(0);
+        const { producer, fake } = cached(keys, clock);
+        await producer.send(order);
+        clock.t = 999;
+        await producer.send({ ...order, aggregateId: 'order-2' });
+        clock.t = 1999;
+        await producer.send({ ...order, aggregateId: 'order-3' });
+        const values = fake.sent.map((s) => s.value);
+        expect(values.map(wrappedKey)).toEqual([wrappedKey(values[0]!), wrappedKey(values[0]!), expect.any(String)]);
+        expect(wrappedKey(values[2]!)).not.toBe(wrappedKey(values[0]!));
+        expect(new Set(values.map(nonce)).size).toBe(3);
+        for (const s of fake.sent) {
+          const opened = await openRecord(keys, { tenantId: 'acme', topic: SHARED }, s.key, s.value, s.headers);
+          expect(opened.plaintext.toString()).toBe('{"total":3}');
+        }
+      });
+
+      it('switches to the new key version at the next send after rotation', async () => {
+        const keys = LocalKeyring.inMemory(['acme']);
+        const { producer, fake } = cached(keys, new FakeClock(0));
+        await producer.send(order);
+        keys.rotate('acme');
+        await producer.send(order);
+        expect(fake.sent.map((s) => s.headers['enc-kek'])).toEqual(['acme/v1', 'acme/v2']);
+        expect(wrappedKey(fake.sent[1]!.value)).not.toBe(wrappedKey(fake.sent[0]!.value));
+      });
+
+      it('sends nothing more once the tenant is shredded, although a data key is cached', async () => {
+        const keys = LocalKeyring.inMemory(['acme']);
+        const { producer, fake } = cached(keys, new FakeClock(0));
+        await producer.send(order);
+        keys.shred('acme');
+        await expect(producer.send(order)).rejects.toBeInstanceOf(KeyNotFoundError);
+        expect(fake.sent).toHaveLength(1);
+      });
+    });
+
     it('uses the current key version after rotation', async () => {
       const keys = LocalKeyring.inMemory(['acme']);
       const { producer, fake } = producerFor({ id: 'acme', encryption: true }, { keyProvider: keys });
