@@ -17,9 +17,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { down, reset, up } from '../../src/local/cluster';
-import { loadEnvironment, type Environment } from '../../src/model/environment';
-import { savedLocalDirs, suffix, writeThrowawayEnvironment } from './support';
+import { down } from '../../src/local/cluster';
+import type { Environment } from '../../src/model/environment';
+import { savedLocalDirs, suffix, startThrowawayCluster } from './support';
 
 jest.setTimeout(900_000);
 
@@ -121,14 +121,14 @@ describe('deploy --parallelism, incremental (throwaway cluster)', () => {
   beforeAll(async () => {
     expect(fs.existsSync(CLI)).toBe(true); // npm test builds before the tests run
     fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
-    writeThrowawayEnvironment(root, { name: ENV, clientPort: CLIENT_PORT, controllerPort: CONTROLLER_PORT });
+    env = await startThrowawayCluster(root, {
+      name: ENV,
+      clientPort: CLIENT_PORT,
+      controllerPort: CONTROLLER_PORT,
+      localDir,
+      stateDir,
+    });
     tenants.forEach(writeTenant);
-    // In this process too: `up` keeps the cluster and its secrets under the temp .local.
-    process.env.KAFKA_TENANCY_LOCAL_DIR = localDir;
-    process.env.KAFKA_TENANCY_STATE_DIR = stateDir;
-    env = loadEnvironment(ENV, root);
-    await reset(env);
-    await up(env);
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadEnvironment, Environment } from '../../src/model/environment';
-import { adminCredentials, localClusters, probe } from '../../src/local/cluster';
+import { adminCredentials, localClusters, probe, reset, up } from '../../src/local/cluster';
 import { secretSourceFor, SecretSource } from '../../src/secrets';
 import { kafkaClient } from '../../src/kafka/client';
 import { readyToolchain } from '../../src/terraform/runner';
@@ -66,6 +66,32 @@ export function suffix(): string {
     .randomBytes(4)
     .toString('hex')
     .replace(/^[0-9]/, 'x');
+}
+
+/**
+ * A throwaway single-broker cluster of a test's own: writes the environment (writeThrowawayEnvironment), points this
+ * process at the test's `.local` and state folders (restore them with savedLocalDirs), wipes and starts the cluster.
+ */
+export async function startThrowawayCluster(
+  root: string,
+  opts: {
+    name: string;
+    clientPort: number;
+    controllerPort: number;
+    cluster?: string;
+    localDir: string;
+    stateDir: string;
+  },
+): Promise<Environment> {
+  fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
+  writeThrowawayEnvironment(root, opts);
+  // In this process too: `up` keeps the cluster and its secrets under the temp .local; synth writes the state path.
+  process.env.KAFKA_TENANCY_LOCAL_DIR = opts.localDir;
+  process.env.KAFKA_TENANCY_STATE_DIR = opts.stateDir;
+  const env = loadEnvironment(opts.name, root);
+  await reset(env);
+  await up(env);
+  return env;
 }
 
 /**

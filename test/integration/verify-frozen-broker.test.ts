@@ -15,14 +15,14 @@ import * as path from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { deploy } from '../../src/pipeline/deploy';
 import { readyToolchain } from '../../src/terraform/runner';
-import { down, reset, status, up } from '../../src/local/cluster';
+import { down, status } from '../../src/local/cluster';
 import { loadModel } from '../../src/model';
-import { loadEnvironment, type Environment } from '../../src/model/environment';
+import type { Environment } from '../../src/model/environment';
 import type { Model } from '../../src/model/types';
 import { type SecretSource, secretSourceFor } from '../../src/secrets';
 import { synthesize } from '../../src/stacks/synth';
 import { type VerificationReport, type VerifyOptions, headline, resultRows, runVerification } from '../../src/verify';
-import { answersAgain, savedLocalDirs, writeThrowawayEnvironment } from './support';
+import { answersAgain, savedLocalDirs, startThrowawayCluster } from './support';
 
 jest.setTimeout(900_000);
 
@@ -118,19 +118,15 @@ describe('verify with a frozen broker', () => {
   };
 
   beforeAll(async () => {
-    fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
-    writeThrowawayEnvironment(root, {
+    env = await startThrowawayCluster(root, {
       name: ENV,
       clientPort: CLIENT_PORT,
       controllerPort: CONTROLLER_PORT,
       cluster: CLUSTER,
+      localDir: path.join(work, '.local'),
+      stateDir: path.join(work, 'state'),
     });
-    process.env.KAFKA_TENANCY_LOCAL_DIR = path.join(work, '.local');
-    process.env.KAFKA_TENANCY_STATE_DIR = path.join(work, 'state');
-    env = loadEnvironment(ENV, root);
     secrets = secretSourceFor(env);
-    await reset(env);
-    await up(env);
     writeTenant('frost');
     writeTenant('thaw');
     model = loadModel({ env: ENV, root });

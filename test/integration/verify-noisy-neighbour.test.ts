@@ -15,9 +15,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { withDeadline } from '../../src/kafka/deadline';
-import { down, reset, up } from '../../src/local/cluster';
+import { down } from '../../src/local/cluster';
 import { loadModel } from '../../src/model';
-import { loadEnvironment, type Environment } from '../../src/model/environment';
+import type { Environment } from '../../src/model/environment';
 import type { Model } from '../../src/model/types';
 import { deploy } from '../../src/pipeline/deploy';
 import { type SecretSource, secretSourceFor } from '../../src/secrets';
@@ -27,7 +27,7 @@ import { quotaChecks } from '../../src/verify/checks/quota';
 import { VerifyContext } from '../../src/verify/context';
 import { runVerification } from '../../src/verify';
 import type { CheckOutcome } from '../../src/verify/types';
-import { savedLocalDirs, throwawayPlatform, writeThrowawayEnvironment } from './support';
+import { savedLocalDirs, throwawayPlatform, startThrowawayCluster } from './support';
 import { ConfigCommand } from './verify-support';
 
 jest.setTimeout(900_000);
@@ -114,19 +114,15 @@ describe('quota.noisy-neighbour under a CPU hog', () => {
   };
 
   beforeAll(async () => {
-    fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
-    writeThrowawayEnvironment(root, {
+    env = await startThrowawayCluster(root, {
       name: ENV,
       clientPort: CLIENT_PORT,
       controllerPort: CONTROLLER_PORT,
       cluster: CLUSTER,
+      localDir: path.join(work, '.local'),
+      stateDir: path.join(work, 'state'),
     });
-    process.env.KAFKA_TENANCY_LOCAL_DIR = path.join(work, '.local');
-    process.env.KAFKA_TENANCY_STATE_DIR = path.join(work, 'state');
-    env = loadEnvironment(ENV, root);
     secrets = secretSourceFor(env);
-    await reset(env);
-    await up(env);
     writeTenant('loud', 'flood', AGGRESSOR_RATE);
     writeTenant('calm', 'writer');
     writeTenant('idle', 'writer');
