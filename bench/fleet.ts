@@ -25,6 +25,16 @@ export interface FleetOptions {
   readonly sourceRoot?: string;
   /** Where to create the project root. @default - a new folder under the OS temp dir */
   readonly root?: string;
+  /**
+   * How many tenants are dedicated (each adds a cluster at an unreachable 10.x address to the environment, so a fleet
+   * with any cannot be deployed on the local harness). @default - 10% of the fleet
+   */
+  readonly dedicated?: number;
+  /**
+   * Also copy the source root's own `tenants/*.yaml` (the example fleet) into the project; the generated tenants
+   * then number `tenants` minus the examples. @default false
+   */
+  readonly withExamples?: boolean;
 }
 
 export interface Fleet {
@@ -61,9 +71,10 @@ function sample<T>(rng: Rng, xs: readonly T[], n: number): T[] {
 }
 
 /** Exact tier counts (rounded), in a seeded order. */
-export function tierPlan(n: number, rng: Rng): Tier[] {
-  const dedicated = Math.round(n * 0.1);
-  const shared = Math.round(n * 0.3);
+export function tierPlan(n: number, rng: Rng, dedicatedCount?: number): Tier[] {
+  const dedicated = dedicatedCount ?? Math.round(n * 0.1);
+  // 30% of the fleet; with a set number of dedicated tenants, a third of the rest (the same 60:30 mix)
+  const shared = dedicatedCount === undefined ? Math.round(n * 0.3) : Math.round((n - dedicated) / 3);
   const tiers: Tier[] = [
     ...Array<Tier>(n - dedicated - shared).fill('topic-per-tenant'),
     ...Array<Tier>(shared).fill('shared'),
@@ -161,8 +172,14 @@ export function generateFleet(opts: FleetOptions): Fleet {
   const sharedTopics = (envDoc.toJS() as { sharedTopics?: { name: string }[] }).sharedTopics?.map((t) => t.name);
   if (!sharedTopics?.length) throw new Error(`${envFile}: the fleet needs shared topics for its shared tier`);
 
-  const tiers = tierPlan(opts.tenants, seededRandom(seed));
-  const ids: string[] = [];
+  const examples = opts.withExamples
+    ? fs.readdirSync(path.join(sourceRoot, 'tenants')).filter((f) => f.endsWith('.yaml'))
+    : [];
+  for (const f of examples) fs.copyFileSync(path.join(sourceRoot, 'tenants', f), path.join(tenantsDir, f));
+  const generated = opts.tenants - examples.length;
+  if (generated < 0) throw new Error(`a fleet of ${opts.tenants} cannot hold the ${examples.length} example tenants`);
+  const tiers = tierPlan(generated, seededRandom(seed), opts.dedicated);
+  const ids: string[] = examples.map((f) => f.replace(/\.yaml$/, ''));
   tiers.forEach((tier, i) => {
     const id = tenantId(i);
     ids.push(id);

@@ -15,6 +15,8 @@ import { PLATFORM_STACK } from '../../src/stacks/app';
 import { synthesize } from '../../src/stacks/synth';
 
 export interface LocalPlatform {
+  /** Project root the environment and tenant files come from (KT_TEST_FLEET_ROOT, or this checkout). */
+  readonly root?: string;
   readonly env: Environment;
   readonly secrets: SecretSource;
   readonly cli: TerraformCli;
@@ -27,7 +29,9 @@ export interface LocalPlatform {
  * `npm test` (scripts/test.sh) brings the clusters up before jest runs.
  */
 export async function requireLocalPlatform(): Promise<LocalPlatform> {
-  const env = loadEnvironment('local');
+  // bench/platform-bench.ts points tests that take the platform from here at a generated fleet on its own clusters
+  const root = process.env.KT_TEST_FLEET_ROOT || undefined;
+  const env = loadEnvironment('local', root);
   const secrets = secretSourceFor(env);
   for (const c of localClusters(env)) {
     if (!(await probe(c, secrets, 8000))) {
@@ -38,6 +42,7 @@ export async function requireLocalPlatform(): Promise<LocalPlatform> {
   }
   const cli = readyToolchain();
   return {
+    root,
     env,
     secrets,
     cli,

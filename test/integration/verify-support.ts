@@ -25,7 +25,7 @@ import type { LocalPlatform } from './support';
  * verify's whole-fleet identity checks fail on every one of them.
  */
 export async function ensureFleetDeployed(platform: LocalPlatform): Promise<Model> {
-  const model = loadModel({ env: platform.env.name });
+  const model = loadModel({ env: platform.env.name, root: platform.root });
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-verify-synth-'));
   try {
     synthesize(model, outdir);

@@ -1,11 +1,24 @@
-import { Command } from 'commander';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
 
 import { loadEnvironment } from '../../model/environment';
 import { down, reset, status, up } from '../../local/cluster';
 import { ensureKafkaLibs } from '../../local/kafka-runtime';
 import { ensureCliConfig, ensureProvider, ensureTerraformCli } from '../../local/toolchain';
 import { diag, table } from '../output';
+import { projectRoot } from '../../paths';
 import { envOption } from './project-options';
+
+interface LocalOptions {
+  readonly env: string;
+  readonly root: string;
+}
+
+/** `--root`: the project root whose environments/ folder names the clusters (ports, local settings). */
+const rootOption = () =>
+  new Option('--root <dir>', 'project root holding environments/').default(projectRoot(), 'this checkout');
+
+const environmentOf = (o: LocalOptions) => loadEnvironment(o.env, path.resolve(o.root));
 
 export function localCommand(): Command {
   const cmd = new Command('local').description('run the local Kafka platform: two KRaft clusters on 127.0.0.1');
@@ -33,8 +46,9 @@ export function localCommand(): Command {
     .command('up')
     .description('start the local clusters (idempotent) and wait until an authenticated admin request succeeds')
     .addOption(envOption('environment (environments/<name>.yaml)', false))
-    .action(async (o: { env: string }) => {
-      const env = loadEnvironment(o.env);
+    .addOption(rootOption())
+    .action(async (o: LocalOptions) => {
+      const env = environmentOf(o);
       const t0 = Date.now();
       const st = await up(env, { log: diag });
       diag(`clusters ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -45,17 +59,19 @@ export function localCommand(): Command {
     .command('down')
     .description('stop the brokers that `up` started (by pid file); nothing else is touched')
     .addOption(envOption('environment (environments/<name>.yaml)', false))
-    .action(async (o: { env: string }) => {
-      await down(loadEnvironment(o.env), diag);
+    .addOption(rootOption())
+    .action(async (o: LocalOptions) => {
+      await down(environmentOf(o), diag);
     });
 
   cmd
     .command('status')
     .description('what runs where')
     .addOption(envOption('environment (environments/<name>.yaml)', false))
+    .addOption(rootOption())
     .option('--json', 'machine-readable output')
-    .action(async (o: { env: string; json?: boolean }) => {
-      const st = await status(loadEnvironment(o.env));
+    .action(async (o: LocalOptions & { json?: boolean }) => {
+      const st = await status(environmentOf(o));
       if (o.json) process.stdout.write(JSON.stringify(st, null, 2) + '\n');
       else printStatus(st);
     });
@@ -64,8 +80,9 @@ export function localCommand(): Command {
     .command('reset')
     .description('stop and wipe the local clusters and their terraform state (dev secrets are kept)')
     .addOption(envOption('environment (environments/<name>.yaml)', false))
-    .action(async (o: { env: string }) => {
-      await reset(loadEnvironment(o.env), diag);
+    .addOption(rootOption())
+    .action(async (o: LocalOptions) => {
+      await reset(environmentOf(o), diag);
     });
   return cmd;
 }
