@@ -21,6 +21,11 @@ cleanup() {
   if [ "$rc" -ne 0 ]; then print_broker_logs; fi
   if [ "$STARTED_CLUSTERS" = 1 ]; then cli local down || true; fi
   print_phases
+  if [ "$rc" -ne 0 ]; then
+    echo "--- failed tests ---"
+    node scripts/summarize-jest.js --failures reports/jest-unit.json reports/jest-browser.json \
+      reports/jest-integration.json || true
+  fi
   exit "$rc"
 }
 trap cleanup EXIT
