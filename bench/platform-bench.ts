@@ -124,7 +124,10 @@ function main(): void {
   const fmt = (n: number, d = 1) => n.toFixed(d);
   console.log(
     `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; ` +
-      `load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      `load ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
   );
   const largest = Math.max(...args.sizes);
   for (const size of args.sizes) {
@@ -138,7 +141,8 @@ function main(): void {
       KAFKA_TENANCY_ENV: 'local',
       NO_COLOR: '1',
     };
-    const cli = (label: string, ...a: string[]) => timed(process.execPath, [CLI, ...a, '--root', fleet.root], env, label);
+    const cli = (label: string, ...a: string[]) =>
+      timed(process.execPath, [CLI, ...a, '--root', fleet.root], env, label);
     const stacks = fleet.ids.length + 1; // + the platform stack
     const par = args.parallelism === undefined ? [] : ['--parallelism', String(args.parallelism)];
     console.log(`\n== ${size} tenants (${fleet.ids.length} files, ${stacks} stacks) in ${fleet.root}`);
@@ -216,7 +220,7 @@ function main(): void {
   for (const r of rows) {
     const b = rows.find((x) => x.size === base && x.step === r.step);
     if (!b || r.size === base) continue;
-    const ratio = (x: number, y: number) => `${((x / r.per) / (y / b.per)).toFixed(2)}×`;
+    const ratio = (x: number, y: number) => `${(x / r.per / (y / b.per)).toFixed(2)}×`;
     console.log(
       `  ${String(r.size).padStart(5)} ${r.step.padEnd(14)} wall ${ratio(r.t.wallS, b.t.wallS)}  CPU ${ratio(r.t.cpuS, b.t.cpuS)}`,
     );
