@@ -5,7 +5,8 @@
 const fs = require('node:fs');
 const args = process.argv.slice(2);
 if (args[0] === '--failures') {
-  const strip = (s) => s.replace(/\u001b\[[0-9;]*m/g, '');
+  const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'); // colour codes of jest's messages
+  const strip = (s) => s.replace(ansi, '');
   const head = (msg, n) =>
     strip(msg)
       .split('\n')
