@@ -1,4 +1,5 @@
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
+import { registerCompressionCodecs } from './codecs';
 
 export interface ClientCredentials {
   readonly username: string;
@@ -17,6 +18,7 @@ export interface ClientOptions {
 
 /** A kafkajs client for SASL_PLAINTEXT + SCRAM-SHA-512, the only client listener the platform exposes. */
 export function kafkaClient(brokers: readonly string[], creds: ClientCredentials, opts: ClientOptions = {}): Kafka {
+  registerCompressionCodecs(); // topics may declare compression.type: zstd, lz4 or snappy (codecs.ts)
   return new Kafka({
     clientId: opts.clientId ?? 'kafka-tenancy',
     brokers: [...brokers],
