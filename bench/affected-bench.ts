@@ -5,6 +5,11 @@
  *   the synthetic fleet of bench/fleet.ts with one tenant file added on a branch.
  * - `plan --affected`, its synth part (Kafka and Terraform are not needed): what `kafka-tenancy plan --affected`
  *   does before its first terraform run — load the model, compute the affected stacks, synthesize only those.
+ *   The model is loaded as the CLI loads it (`projectModel`), with the decoded-file cache (src/model/decode-cache.ts)
+ *   in a folder of the bench's own, measured twice:
+ *   - cold: an empty cache (a fresh checkout): every file is decoded, and the cache is written;
+ *   - warm: the cache a run on `main` left (the pull-request loop with a kept cache): the added tenant is decoded,
+ *     every other file comes from the cache. The cache is put back before each run, so every run starts the same.
  *
  * Each run is its own child process (CPU = its user + system seconds, RSS = its peak); the small and the large
  * fleet are interleaved in pairs. Goal (issue 10): large/small ≤ 1.5× in CPU, ≤ 300 MiB.
@@ -34,14 +39,15 @@ function installExitReport(): void {
   if (file) process.on('exit', () => fs.writeFileSync(file, JSON.stringify(usage())));
 }
 
-function childPlanSynth(root: string, outdir: string): void {
+function childPlanSynth(root: string, outdir: string, cacheDir: string): void {
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded inside the child */
   const { loadModel } = require('../src/model') as typeof import('../src/model');
   const { computeAffected } = require('../src/pipeline/affected') as typeof import('../src/pipeline/affected');
   const { synthesize } = require('../src/stacks/synth') as typeof import('../src/stacks/synth');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  // the order of `plan --affected` (src/cli/commands/plan.ts): model, affected stacks, synth of those only
-  const model = loadModel({ env: 'local', root });
+  // the order of `plan --affected` (src/cli/commands/plan.ts): model, affected stacks, synth of those only; the
+  // model as `projectModel` loads it, with the cache in the bench's folder instead of .local/cache/model
+  const model = loadModel({ env: 'local', root, cacheDir });
   const res = computeAffected({ root, base: 'main', env: 'local' });
   const selected = res.stacks.filter((s) => s.status !== 'removed').map((s) => s.stack);
   const synth = synthesize(model, outdir, { only: selected });
@@ -86,12 +92,53 @@ function runAffected(root: string): Usage {
   return u;
 }
 
-function runPlanSynth(root: string): Usage {
+function runPlanSynth(root: string, cacheDir: string): Usage {
   const out = path.join(root, '.bench-synth');
-  const res = spawnSync(process.execPath, [__filename, '--child-plan-synth', root, out], { encoding: 'utf8' });
+  const res = spawnSync(process.execPath, [__filename, '--child-plan-synth', root, out, cacheDir], {
+    encoding: 'utf8',
+  });
   fs.rmSync(out, { recursive: true, force: true });
   if (res.status !== 0) throw new Error(`plan synth failed (${res.status}):\n${res.stderr}`);
   return JSON.parse(res.stdout.trim().split('\n').pop()!) as Usage;
+}
+
+/** The decoded-file cache of a fleet's `main`, as a run there leaves it (in its own folder). */
+function mainCache(root: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-bench-cache-main-'));
+  git(root, 'checkout', '-q', 'main');
+  try {
+    const res = spawnSync(process.execPath, [__filename, '--child-load-model', root, dir], { encoding: 'utf8' });
+    if (res.status !== 0) throw new Error(`loading the model at main failed (${res.status}):\n${res.stderr}`);
+  } finally {
+    git(root, 'checkout', '-q', 'add-tenant');
+  }
+  return dir;
+}
+
+function childLoadModel(root: string, cacheDir: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded inside the child
+  const { loadModel } = require('../src/model') as typeof import('../src/model');
+  loadModel({ env: 'local', root, cacheDir });
+}
+
+/** `main`'s cache of each fleet (made once per fleet), removed when the bench ends. */
+const mainCaches = new Map<string, string>();
+
+/** `plan --affected` with an empty cache folder (cold), or with a copy of `main`'s cache (warm). */
+function planSynth(warm: boolean): (root: string) => Usage {
+  return (root) => {
+    const cacheDir = path.join(os.tmpdir(), `kt-bench-cache-${process.pid}`);
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+    if (warm) {
+      if (!mainCaches.has(root)) mainCaches.set(root, mainCache(root));
+      fs.cpSync(mainCaches.get(root)!, cacheDir, { recursive: true });
+    }
+    try {
+      return runPlanSynth(root, cacheDir);
+    } finally {
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+    }
+  };
 }
 
 const median = (xs: number[]) => {
@@ -105,14 +152,19 @@ function option(args: string[], name: string, fallback: number): number {
 }
 
 function main(argv: string[]): void {
-  if (argv[0] === '--child-plan-synth') return childPlanSynth(argv[1], argv[2]);
+  if (argv[0] === '--child-plan-synth') return childPlanSynth(argv[1], argv[2], argv[3]);
+  if (argv[0] === '--child-load-model') return childLoadModel(argv[1], argv[2]);
   const small = option(argv, '--small', 10);
   const large = option(argv, '--large', 1000);
   const pairs = option(argv, '--pairs', 3);
   const seed = option(argv, '--seed', 1);
   const repos = { small: fleetRepo(small, seed), large: fleetRepo(large, seed) };
   try {
-    const measures = { affected: runAffected, 'plan --affected (synth part)': runPlanSynth };
+    const measures = {
+      affected: runAffected,
+      'plan --affected, cold cache': planSynth(false),
+      'plan --affected, warm cache': planSynth(true),
+    };
     console.log(
       `one tenant added, ${small} vs ${large} tenants, ${pairs} interleaved pair(s), node ${process.version}`,
     );
@@ -144,9 +196,11 @@ function main(argv: string[]): void {
       );
     }
     console.log('(CPU s: user + system of the whole child process, module loading included; MiB: its peak RSS)');
+    console.log('(cold cache: empty, written by the run; warm cache: what a run on main left, the new tenant decoded)');
   } finally {
     repos.small.remove();
     repos.large.remove();
+    for (const dir of mainCaches.values()) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

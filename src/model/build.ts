@@ -92,11 +92,89 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
   if (!clusterConfig)
     throw new Error(`internal error: tenant ${spec.id} targets unknown cluster ${cluster}; validate first`);
 
+  const dedicatedPartitions: DedicatedPartitions[] = spec.dedicatedPartitions
+    .map((d) => ({ topic: sharedTopicName(d.topic), partitions: [...new Set(d.partitions)].sort((a, b) => a - b) }))
+    .sort((a, b) => byName(a.topic, b.topic));
+
+  const built = {
+    source: () => at('id'),
+    topics: () => tenantTopics(env, parsed, at, defaults, clusterConfig.replicationFactor),
+    retiredTopics: () =>
+      spec.retiredTopics
+        .map((r, i) => ({
+          name: topicName(spec.id, r.name),
+          logicalName: r.name,
+          deleteData: r.deleteData,
+          source: at(`retiredTopics[${i}]`),
+        }))
+        .sort((a, b) => byName(a.name, b.name)),
+    principals: () => tenantPrincipals(parsed, at, defaults),
+  };
+  // Positions, topics and principals (their ACLs above all) are most of what building a tenant costs, and a command
+  // that touches a few stacks (`plan --affected`) never reads the others': they are built when first read, then kept
+  // as plain values. As accessors in the literal, they keep their place among the keys and are enumerable, so
+  // spreading, JSON, equality and key order see a plain object. Validation does not depend on them: it ran before.
+  return {
+    id: spec.id,
+    file,
+    get source() {
+      return settle(this, 'source', built.source());
+    },
+    set source(value) {
+      settle(this, 'source', value);
+    },
+    tier: spec.tier,
+    cluster,
+    owner: spec.owner,
+    contact: spec.contact,
+    classification: spec.classification,
+    encryption: spec.encryption,
+    lifecycle: spec.lifecycle,
+    deleteData: spec.lifecycle === 'decommissioning' && spec.deleteDataOnDecommission,
+    topicPrefix: topicPrefix(spec.id),
+    groupPrefix: groupPrefix(spec.id),
+    transactionalIdPrefix: transactionalIdPrefix(spec.id),
+    get topics() {
+      return settle(this, 'topics', built.topics());
+    },
+    set topics(value) {
+      settle(this, 'topics', value);
+    },
+    get retiredTopics() {
+      return settle(this, 'retiredTopics', built.retiredTopics());
+    },
+    set retiredTopics(value) {
+      settle(this, 'retiredTopics', value);
+    },
+    get principals() {
+      return settle(this, 'principals', built.principals());
+    },
+    set principals(value) {
+      settle(this, 'principals', value);
+    },
+    dedicatedPartitions,
+  };
+}
+
+/** Replace the accessor `key` of `target` by a plain property holding `value`, and return the value. */
+function settle<T extends object, K extends keyof T>(target: T, key: K, value: T[K]): T[K] {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  return value;
+}
+
+function tenantTopics(
+  env: Environment,
+  parsed: ParsedTenant,
+  at: (path: string) => SourceLocation,
+  defaults: TierDefaults,
+  replicationFactor: number,
+): TopicModel[] {
+  const { spec } = parsed;
   const topics: TopicModel[] = spec.topics.map((t, i) => ({
     name: topicName(spec.id, t.name),
     logicalName: t.name,
     partitions: t.partitions ?? defaults.partitions,
-    replicationFactor: t.replicationFactor ?? clusterConfig.replicationFactor,
+    replicationFactor: t.replicationFactor ?? replicationFactor,
     config: topicConfig(t, defaults),
     allowDataLoss: t.allowDataLoss,
     source: at(`topics[${i}]`),
@@ -107,16 +185,22 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
       name: premiumTopicName(spec.id, logical),
       logicalName: premiumTopicLogicalName(logical),
       partitions: shared.partitions,
-      replicationFactor: clusterConfig.replicationFactor,
+      replicationFactor,
       config: sharedTopicConfig(shared, defaults),
       allowDataLoss: false,
       premiumOf: sharedTopicName(logical),
       source: at(path),
     });
   }
-  topics.sort((a, b) => byName(a.name, b.name));
+  return topics.sort((a, b) => byName(a.name, b.name));
+}
 
-  const principals: PrincipalModel[] = spec.applications
+function tenantPrincipals(
+  { spec }: ParsedTenant,
+  at: (path: string) => SourceLocation,
+  defaults: TierDefaults,
+): PrincipalModel[] {
+  return spec.applications
     .map((app, i): PrincipalModel => {
       const decl = `applications[${i}]`;
       const user = username(spec.id, app.name);
@@ -158,38 +242,6 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
       };
     })
     .sort((a, b) => byName(a.app, b.app));
-
-  const dedicatedPartitions: DedicatedPartitions[] = spec.dedicatedPartitions
-    .map((d) => ({ topic: sharedTopicName(d.topic), partitions: [...new Set(d.partitions)].sort((a, b) => a - b) }))
-    .sort((a, b) => byName(a.topic, b.topic));
-
-  return {
-    id: spec.id,
-    file,
-    source: at('id'),
-    tier: spec.tier,
-    cluster,
-    owner: spec.owner,
-    contact: spec.contact,
-    classification: spec.classification,
-    encryption: spec.encryption,
-    lifecycle: spec.lifecycle,
-    deleteData: spec.lifecycle === 'decommissioning' && spec.deleteDataOnDecommission,
-    topicPrefix: topicPrefix(spec.id),
-    groupPrefix: groupPrefix(spec.id),
-    transactionalIdPrefix: transactionalIdPrefix(spec.id),
-    topics,
-    retiredTopics: spec.retiredTopics
-      .map((r, i) => ({
-        name: topicName(spec.id, r.name),
-        logicalName: r.name,
-        deleteData: r.deleteData,
-        source: at(`retiredTopics[${i}]`),
-      }))
-      .sort((a, b) => byName(a.name, b.name)),
-    principals,
-    dedicatedPartitions,
-  };
 }
 
 type SharedTopicSpec = Environment['sharedTopics'][number];
@@ -231,7 +283,7 @@ function premiumTopicRefs(env: Environment, tenants: readonly ParsedTenant[]): P
 
 function platformModel(
   { env, file, locate }: ParsedEnvironment,
-  premiumTopics: readonly PremiumTopicRef[] = [],
+  premiumTopicsOf: () => readonly PremiumTopicRef[],
 ): PlatformModel {
   const at = (p: string) => locationOf(locate, file, p);
   const defaults = env.tierDefaults.shared;
@@ -248,36 +300,40 @@ function platformModel(
       source: at(`sharedTopics[${i}]`),
     }))
     .sort((a, b) => byName(a.name, b.name));
-  const consumers: PlatformConsumerModel[] = env.platformConsumers
-    .map((pc, i): PlatformConsumerModel => {
-      const user = platformUsername(pc.name);
-      return {
-        app: pc.name,
-        username: user,
-        principal: principalOf(user),
-        secretName: secretName(user),
-        produces: [],
-        consumes: sortedUnique(pc.consumes),
-        groups: [],
-        transactionalIds: [],
-        // Platform readers drain what every shared-tier tenant writes, so they get the tier's ceiling rather
-        // than one tenant's default.
-        quota: {
-          producerByteRate: defaults.quotaBounds.maxProducerByteRate,
-          consumerByteRate: defaults.quotaBounds.maxConsumerByteRate,
-          requestPercentage: defaults.quotaBounds.maxRequestPercentage,
-        },
-        quotaSource: at('tierDefaults.shared.quotaBounds'),
-        acls: platformConsumerAcls(
-          pc.name,
-          pc.consumes,
-          entrySources(at, `platformConsumers[${i}].consumes`, pc.consumes),
-          premiumTopics,
-        ),
-        source: at(`platformConsumers[${i}]`),
-      };
-    })
-    .sort((a, b) => byName(a.app, b.app));
+  // Built when first read, like a tenant's principals (see tenantModel): they grant every premium topic of the fleet.
+  const consumers = (): PlatformConsumerModel[] => {
+    const premiumTopics = premiumTopicsOf();
+    return env.platformConsumers
+      .map((pc, i): PlatformConsumerModel => {
+        const user = platformUsername(pc.name);
+        return {
+          app: pc.name,
+          username: user,
+          principal: principalOf(user),
+          secretName: secretName(user),
+          produces: [],
+          consumes: sortedUnique(pc.consumes),
+          groups: [],
+          transactionalIds: [],
+          // Platform readers drain what every shared-tier tenant writes, so they get the tier's ceiling rather
+          // than one tenant's default.
+          quota: {
+            producerByteRate: defaults.quotaBounds.maxProducerByteRate,
+            consumerByteRate: defaults.quotaBounds.maxConsumerByteRate,
+            requestPercentage: defaults.quotaBounds.maxRequestPercentage,
+          },
+          quotaSource: at('tierDefaults.shared.quotaBounds'),
+          acls: platformConsumerAcls(
+            pc.name,
+            pc.consumes,
+            entrySources(at, `platformConsumers[${i}].consumes`, pc.consumes),
+            premiumTopics,
+          ),
+          source: at(`platformConsumers[${i}]`),
+        };
+      })
+      .sort((a, b) => byName(a.app, b.app));
+  };
   const retiredTopics = env.retiredSharedTopics
     .map((r, i) => ({
       name: sharedTopicName(r.name),
@@ -286,7 +342,16 @@ function platformModel(
       source: at(`retiredSharedTopics[${i}]`),
     }))
     .sort((a, b) => byName(a.name, b.name));
-  return { topics, retiredTopics, consumers };
+  return {
+    topics,
+    retiredTopics,
+    get consumers() {
+      return settle(this, 'consumers', consumers());
+    },
+    set consumers(value) {
+      settle(this, 'consumers', value);
+    },
+  };
 }
 
 function partitionMap(env: Environment, tenants: readonly TenantModel[]): PartitionMap {
@@ -310,7 +375,7 @@ export function buildModel(environment: ParsedEnvironment, tenants: readonly Par
   return {
     env,
     tenants: resolved,
-    platform: platformModel(environment, premiumTopicRefs(env, tenants)),
+    platform: platformModel(environment, () => premiumTopicRefs(env, tenants)),
     partitionMap: partitionMap(env, resolved),
   };
 }
@@ -322,6 +387,8 @@ export interface LoadModelOptions {
   readonly tenantsDir?: string;
   /** Project root, which file names in problems are relative to. @default - the folder holding package.json */
   readonly root?: string;
+  /** Folder of the decoded-file cache (see decode-cache.ts). @default - none: every file is decoded */
+  readonly cacheDir?: string;
 }
 
 /**
@@ -330,9 +397,9 @@ export interface LoadModelOptions {
  */
 export function loadModel(options: LoadModelOptions): Model {
   const root = options.root ?? projectRoot();
-  const environment = readEnvironment(options.env, root);
+  const environment = readEnvironment(options.env, root, options.cacheDir);
   const dir = path.resolve(root, options.tenantsDir ?? 'tenants');
-  const loaded = loadTenantFiles(dir, root);
+  const loaded = loadTenantFiles(dir, root, { cacheDir: options.cacheDir });
   const problems = [...loaded.problems, ...validateTenants(environment.env, loaded.tenants)];
   if (problems.length > 0) throw new ValidationError(problems);
   return buildModel(environment, loaded.tenants);

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from '../paths';
 import { ValidationError } from '../errors';
-import { readYaml, unreadableProblem } from './input-files';
+import { decodeOnce } from './decode-cache';
+import { locatedOnDemand, readYaml, unreadableProblem } from './input-files';
 import { ENVIRONMENT_RULES } from './rules/environment';
 import { type Locator, withPositions } from './source-map';
 import { zodProblems } from './zod-problems';
@@ -167,7 +168,7 @@ export function loadEnvironment(name = 'local', root = projectRoot()): Environme
  * `loadEnvironment`, keeping where each field is. Every problem (schema or cross-field rule) carries the line and
  * column of its path. Throws ValidationError.
  */
-export function readEnvironment(name = 'local', root = projectRoot()): ParsedEnvironment {
+export function readEnvironment(name = 'local', root = projectRoot(), cacheDir?: string): ParsedEnvironment {
   if (!ENV_NAME_PATTERN.test(name)) {
     throw new ValidationError([
       {
@@ -191,12 +192,20 @@ export function readEnvironment(name = 'local', root = projectRoot()): ParsedEnv
   } catch (e) {
     throw new ValidationError([unreadableProblem(rel, e)]);
   }
-  const raw = readYaml(rel, text);
-  if ('problems' in raw) throw new ValidationError(raw.problems);
-  const parsed = EnvironmentSchema.safeParse(raw.value);
-  if (!parsed.success) throw new ValidationError(zodProblems(rel, parsed.error, raw.locate));
-  const env = parsed.data;
+  // with a cache (decode-cache.ts), bytes decoded before are not parsed again; positions are found when asked for
+  let locate: Locator | undefined;
+  const decoded = decodeOnce(cacheDir, file, text, () => {
+    const raw = readYaml(rel, text);
+    if ('problems' in raw) throw new ValidationError(raw.problems);
+    locate = raw.locate;
+    const parsed = EnvironmentSchema.safeParse(raw.value, { jitless: true }); // as parseTenant (tenant-schema.ts)
+    if (!parsed.success) throw new ValidationError(zodProblems(rel, parsed.error, raw.locate));
+    return parsed.data;
+  });
+  const env = decoded.value;
+  locate ??= locatedOnDemand(rel, text);
+  // the rules always run, cached or not
   const problems = ENVIRONMENT_RULES.flatMap((rule) => rule.check({ env, file: rel }));
-  if (problems.length) throw new ValidationError(withPositions(problems, new Map([[rel, raw.locate]])));
-  return { env, file: rel, locate: raw.locate };
+  if (problems.length) throw new ValidationError(withPositions(problems, new Map([[rel, locate]])));
+  return { env, file: rel, locate };
 }

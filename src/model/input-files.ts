@@ -62,3 +62,15 @@ export function readYaml(file: string, text: string): { value: unknown; locate: 
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** The locator of a file taken from the cache: the text is parsed (once) when a position is first asked for. */
+export function locatedOnDemand(file: string, text: string): Locator {
+  let locate: Locator | undefined;
+  return (p, at) => {
+    if (locate === undefined) {
+      const raw = readYaml(file, text);
+      locate = 'locate' in raw ? raw.locate : () => undefined;
+    }
+    return locate(p, at);
+  };
+}

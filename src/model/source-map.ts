@@ -95,7 +95,27 @@ export function withPositions(problems: readonly Problem[], locators: ReadonlyMa
   });
 }
 
-/** Where a declaration is, or, when the locator cannot say, the file itself (line 1) with the path. */
+/**
+ * Where a declaration is, or, when the locator cannot say, the file itself (line 1) with the path. Resolved when one
+ * of its fields is first read: a fleet's model holds thousands of locations and a command reads few of them (a file
+ * taken from the decode cache is parsed again only then). Its fields are enumerable accessors in the object literal,
+ * so keys, their order, spreading, JSON and equality are those of a plain object.
+ */
 export function locationOf(locate: Locator, file: string, path: string): SourceLocation {
-  return locate(path) ?? { file, line: 1, col: 1, path };
+  let resolved: SourceLocation | undefined;
+  const at = () => (resolved ??= locate(path) ?? { file, line: 1, col: 1, path });
+  return {
+    get file() {
+      return at().file;
+    },
+    get line() {
+      return at().line;
+    },
+    get col() {
+      return at().col;
+    },
+    get path() {
+      return at().path;
+    },
+  };
 }

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadModel, projectRoot } from '../../model';
+import { localDir } from '../../paths';
 import { ENV_NAME_FORM, ENV_NAME_PATTERN } from '../../model/environment';
 import type { Model } from '../../model/types';
 import { loadBaseRevision } from '../../pipeline/base-revision';
@@ -47,9 +48,13 @@ export function withProjectOptions(cmd: Command): Command {
     );
 }
 
+/** The project's model. Decoded tenant files are cached under `.local/cache/model` (src/model/decode-cache.ts). */
 export function projectModel(o: ProjectOptions): Model {
-  return loadModel({ env: o.env, root: path.resolve(o.root), tenantsDir: tenantsDirOf(o) });
+  return loadModel({ env: o.env, root: path.resolve(o.root), tenantsDir: tenantsDirOf(o), cacheDir: modelCacheDir() });
 }
+
+/** Where the decoded-file cache of the model lives: this checkout's `.local/cache/model`. */
+export const modelCacheDir = (): string => path.join(localDir(), 'cache', 'model');
 
 /**
  * The model of the base revision (its tenant and environment files read from git, synthesized by the HEAD code),

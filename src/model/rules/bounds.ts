@@ -159,18 +159,17 @@ export const TIER_BOUND_RULES: readonly Rule[] = [
       bounded(env, tenants).flatMap(({ t, tier, bounds }) =>
         t.spec.topics.flatMap((topic, i): Problem[] => {
           const r = topic.retentionMs;
-          if (r === undefined) return [];
+          if (r === undefined || (r === -1 && bounds.allowInfiniteRetention)) return [];
+          if (r !== -1 && r >= bounds.minRetentionMs && r <= bounds.maxRetentionMs) return []; // (most topics)
           const at = { file: t.file, path: `topics[${i}].retentionMs`, code: 'retention_out_of_tier_bounds' };
-          const range = `${showMs(bounds.minRetentionMs)} to ${showMs(bounds.maxRetentionMs)}`;
           if (r === -1) {
-            return bounds.allowInfiniteRetention
-              ? []
-              : [
-                  {
-                    ...at,
-                    message: `-1 (keep forever) is not allowed on the ${tier} tier (${setting(tier, 'allowInfiniteRetention')} is false); set a retention from ${range}, or move the tenant to a tier that allows it`,
-                  },
-                ];
+            const range = `${showMs(bounds.minRetentionMs)} to ${showMs(bounds.maxRetentionMs)}`;
+            return [
+              {
+                ...at,
+                message: `-1 (keep forever) is not allowed on the ${tier} tier (${setting(tier, 'allowInfiniteRetention')} is false); set a retention from ${range}, or move the tenant to a tier that allows it`,
+              },
+            ];
           }
           if (r < bounds.minRetentionMs) {
             return [
