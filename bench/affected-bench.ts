@@ -48,7 +48,7 @@ function childPlanSynth(root: string, outdir: string, cacheDir: string): void {
   // the order of `plan --affected` (src/cli/commands/plan.ts): model, affected stacks, synth of those only; the
   // model as `projectModel` loads it, with the cache in the bench's folder instead of .local/cache/model
   const model = loadModel({ env: 'local', root, cacheDir });
-  const res = computeAffected({ root, base: 'main', env: 'local' });
+  const res = computeAffected({ root, base: 'main', env: 'local', cacheDir });
   const selected = res.stacks.filter((s) => s.status !== 'removed').map((s) => s.stack);
   const synth = synthesize(model, outdir, { only: selected });
   if (synth.stacks.length !== 1) throw new Error(`expected one stack, synthesized ${synth.stacks.join(', ')}`);

@@ -159,9 +159,12 @@ export interface ParsedEnvironment {
   readonly locate: Locator;
 }
 
-/** Load and validate `environments/<name>.yaml`, with cross-field checks. Throws ValidationError. */
-export function loadEnvironment(name = 'local', root = projectRoot()): Environment {
-  return readEnvironment(name, root).env;
+/**
+ * Load and validate `environments/<name>.yaml`, with cross-field checks. Throws ValidationError. With `cacheDir`, a
+ * file decoded before from the same bytes is not parsed again (decode-cache.ts; the rules still run).
+ */
+export function loadEnvironment(name = 'local', root = projectRoot(), cacheDir?: string): Environment {
+  return readEnvironment(name, root, cacheDir).env;
 }
 
 /**

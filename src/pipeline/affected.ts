@@ -67,6 +67,8 @@ export interface AffectedOptions {
   /** @default "tenants" */
   readonly tenantsDir?: string;
   readonly log?: (msg: string) => void;
+  /** Decode cache of the model (src/model/decode-cache.ts). @default - none */
+  readonly cacheDir?: string;
 }
 
 /** A synthesized stack without what differs between two synth runs of the same input. */
@@ -174,7 +176,7 @@ export function computeAffected(opts: AffectedOptions): AffectedResult {
   const repo = new GitRepo(opts.root);
   const mergeBase = repo.mergeBase(opts.base);
   const changedFiles = repo.changedFiles(mergeBase);
-  const env = loadEnvironment(opts.env, opts.root);
+  const env = loadEnvironment(opts.env, opts.root, opts.cacheDir);
   const notes: string[] = [];
   const envFile = `environments/${opts.env}.yaml`;
   const isTenantFile = (f: string) =>
@@ -205,7 +207,7 @@ export function computeAffected(opts: AffectedOptions): AffectedResult {
     SYNTH_CODE_PATHS.some((p) => (p.endsWith('/') ? f.startsWith(p) : f === p)),
   );
   if (changedFiles.includes(envFile) || codeChanges.length) {
-    const head = loadModel({ env: opts.env, root: opts.root, tenantsDir });
+    const head = loadModel({ env: opts.env, root: opts.root, tenantsDir, cacheDir: opts.cacheDir });
     const lifecycleOf = (stack: string) => head.tenants.find((t) => t.id === stack)?.lifecycle;
     const headPrints = stackFingerprints(head);
     if (changedFiles.includes(envFile)) {

@@ -4,7 +4,7 @@ import { CheckFailed } from '../../errors';
 import { formatProblem } from '../../errors';
 import { computeAffected } from '../../pipeline/affected';
 import { diag, printJson, table } from '../output';
-import { tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
+import { modelCacheDir, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
 
 interface AffectedCliOptions extends ProjectOptions {
   readonly base: string;
@@ -33,6 +33,7 @@ export function affectedCommand(): Command {
       env: o.env,
       tenantsDir: tenantsDirOf(o),
       log: diag,
+      cacheDir: modelCacheDir(),
     });
     if (o.json) {
       printJson(res);

@@ -7,7 +7,14 @@ import { checkRemovedTenants, computeAffected, refuseRemovedTenants } from '../.
 import { planStacks } from '../../pipeline/plan';
 import { secretSourceFor } from '../../secrets';
 import { diag, planDocument, printJson, table } from '../output';
-import { projectModel, seconds, tenantsDirOf, withProjectOptions, type ProjectOptions } from './project-options';
+import {
+  modelCacheDir,
+  projectModel,
+  seconds,
+  tenantsDirOf,
+  withProjectOptions,
+  type ProjectOptions,
+} from './project-options';
 import { privateRunDir, withRunOptions, type RunOptions } from './run-options';
 
 interface PlanCliOptions extends ProjectOptions, RunOptions {
@@ -60,7 +67,14 @@ async function planAction(stacks: string[], o: PlanCliOptions, cmd: Command): Pr
   let selected: string[] | undefined = stacks.length ? stacks : undefined;
   let allowedRemovals: string[] = [];
   if (o.affected) {
-    const res = computeAffected({ root, base: o.base!, env: o.env, tenantsDir: tenantsDirOf(o), log: diag });
+    const res = computeAffected({
+      root,
+      base: o.base!,
+      env: o.env,
+      tenantsDir: tenantsDirOf(o),
+      log: diag,
+      cacheDir: modelCacheDir(),
+    });
     refuseRemovedTenants(res.removal);
     allowedRemovals = res.removal.allowed.map((a) => a.id);
     selected = res.stacks.filter((s) => s.status !== 'removed').map((s) => s.stack);
