@@ -1,7 +1,7 @@
 /**
  * Deploy and verify benchmark (a script, not a test; issue 10 items 3 and 4): the example fleet plus generated
  * tenants (bench/fleet.ts, topic-per-tenant and shared only: a generated dedicated tenant would need a broker of its
- * own) on throwaway local clusters of the bench's own (ports 17892–17895, its own .local folder, state and secrets
+ * own) on throwaway local clusters of the bench's own (ports 17892–17895 unless --port-base, its own .local folder, state and secrets
  * in the fleet's temp root), driven through the real CLI, each command timed by `/usr/bin/time` (wall, and user +
  * system CPU of the command and every terraform and provider process it waited for).
  *
@@ -12,7 +12,7 @@
  * `--negative-control` then runs the integration test test/integration/verify-negative-control.test.ts against the
  * largest fleet (its mistakes applied to a fleet of that size, scoped and whole-fleet verify runs).
  *
- *   npm run bench:platform -- 10 50 200 [--seed 1] [--parallelism N] [--heap-mb 1024] [--negative-control]
+ *   npm run bench:platform -- 10 50 200 [--seed 1] [--parallelism N] [--heap-mb 1024] [--port-base 17892] [--negative-control]
  *                                       [--steps deploy,nochange,refresh,add,verify,verify-quotas] [--keep]
  */
 import { spawnSync } from 'node:child_process';
@@ -24,7 +24,8 @@ import { generateFleet, tenantId, tenantYaml } from './fleet';
 
 const CLI = path.join(__dirname, '..', 'src', 'cli', 'index.js');
 const REPO = path.join(__dirname, '..', '..');
-const PORTS = { shared: [17892, 17893], dedicated: [17894, 17895] } as const;
+/** Client and controller ports of the bench's clusters, from `--port-base` (default 17892). */
+const portsFrom = (base: number) => ({ shared: [base, base + 1], dedicated: [base + 2, base + 3] }) as const;
 const STEPS = ['deploy', 'nochange', 'refresh', 'add', 'verify', 'verify-quotas'] as const;
 type Step = (typeof STEPS)[number];
 
@@ -40,18 +41,28 @@ interface Args {
   seed: number;
   parallelism?: number;
   heapMb: number;
+  portBase: number;
   negativeControl: boolean;
   keep: boolean;
   steps: Set<Step>;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [], seed: 1, heapMb: 1024, negativeControl: false, keep: false, steps: new Set(STEPS) };
+  const a: Args = {
+    sizes: [],
+    seed: 1,
+    heapMb: 1024,
+    portBase: 17892,
+    negativeControl: false,
+    keep: false,
+    steps: new Set(STEPS),
+  };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]!;
     if (v === '--seed') a.seed = Number(argv[++i]);
     else if (v === '--parallelism') a.parallelism = Number(argv[++i]);
     else if (v === '--heap-mb') a.heapMb = Number(argv[++i]);
+    else if (v === '--port-base') a.portBase = Number(argv[++i]);
     else if (v === '--negative-control') a.negativeControl = true;
     else if (v === '--keep') a.keep = true;
     else if (v === '--steps') {
@@ -84,12 +95,12 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, label: strin
 }
 
 /** The fleet's copy of environments/local.yaml, moved to the bench's ports (the main clusters may be running). */
-function moveEnvironment(root: string, heapMb: number): void {
+function moveEnvironment(root: string, heapMb: number, portBase: number): void {
   const file = path.join(root, 'environments', 'local.yaml');
   const doc = parseYaml(fs.readFileSync(file, 'utf8')) as {
     clusters: Record<string, { bootstrapServers: string[]; local: Record<string, unknown> }>;
   };
-  for (const [name, [client, controller]] of Object.entries(PORTS)) {
+  for (const [name, [client, controller]] of Object.entries(portsFrom(portBase))) {
     const c = doc.clusters[name]!;
     c.bootstrapServers = [`127.0.0.1:${client}`];
     c.local = { ...c.local, clientPort: client, controllerPort: controller, heapMb };
@@ -132,7 +143,7 @@ function main(): void {
   const largest = Math.max(...args.sizes);
   for (const size of args.sizes) {
     const fleet = generateFleet({ tenants: size, seed: args.seed, dedicated: 0, withExamples: true, sourceRoot: REPO });
-    moveEnvironment(fleet.root, args.heapMb);
+    moveEnvironment(fleet.root, args.heapMb, args.portBase);
     const local = path.join(fleet.root, '.local');
     const env = {
       ...process.env,
