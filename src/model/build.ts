@@ -97,32 +97,17 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
     .sort((a, b) => byName(a.topic, b.topic));
 
   const built = {
-    source: () => at('id'),
     topics: () => tenantTopics(env, parsed, at, defaults, clusterConfig.replicationFactor),
-    retiredTopics: () =>
-      spec.retiredTopics
-        .map((r, i) => ({
-          name: topicName(spec.id, r.name),
-          logicalName: r.name,
-          deleteData: r.deleteData,
-          source: at(`retiredTopics[${i}]`),
-        }))
-        .sort((a, b) => byName(a.name, b.name)),
     principals: () => tenantPrincipals(parsed, at, defaults),
   };
-  // Positions, topics and principals (their ACLs above all) are most of what building a tenant costs, and a command
-  // that touches a few stacks (`plan --affected`) never reads the others': they are built when first read, then kept
-  // as plain values. As accessors in the literal, they keep their place among the keys and are enumerable, so
+  // Topics and principals (their ACLs above all) are most of what building a tenant costs, and a command that
+  // touches a few stacks (`plan --affected`) never reads the others': they are built when first read, then kept as
+  // plain values (source locations resolve themselves when read: locationOf). As accessors in the literal, they keep their place among the keys and are enumerable, so
   // spreading, JSON, equality and key order see a plain object. Validation does not depend on them: it ran before.
   return {
     id: spec.id,
     file,
-    get source() {
-      return settle(this, 'source', built.source());
-    },
-    set source(value) {
-      settle(this, 'source', value);
-    },
+    source: at('id'),
     tier: spec.tier,
     cluster,
     owner: spec.owner,
@@ -140,12 +125,14 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
     set topics(value) {
       settle(this, 'topics', value);
     },
-    get retiredTopics() {
-      return settle(this, 'retiredTopics', built.retiredTopics());
-    },
-    set retiredTopics(value) {
-      settle(this, 'retiredTopics', value);
-    },
+    retiredTopics: spec.retiredTopics
+      .map((r, i) => ({
+        name: topicName(spec.id, r.name),
+        logicalName: r.name,
+        deleteData: r.deleteData,
+        source: at(`retiredTopics[${i}]`),
+      }))
+      .sort((a, b) => byName(a.name, b.name)),
     get principals() {
       return settle(this, 'principals', built.principals());
     },

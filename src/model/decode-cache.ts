@@ -106,15 +106,7 @@ export function decodeOnce<T>(
   }
   const value = decode();
   if (isPlainData(value)) {
-    const tmp = `${entry}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      fs.mkdirSync(cacheDir, { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify({ format: FORMAT, tool, digest, value }));
-      fs.renameSync(tmp, entry);
-      prune(cacheDir);
-    } catch {
-      fs.rmSync(tmp, { force: true }); // no cache: the run goes on
-    }
+    if (writeCacheFile(entry, { format: FORMAT, tool, digest, value })) prune(cacheDir);
   }
   return { value, cached: false };
 }
@@ -131,10 +123,15 @@ function readEntries(file: string, tool: string): Map<string, unknown> {
 
 /** Whether it was written. */
 function writeEntries(file: string, tool: string, entries: ReadonlyMap<string, unknown>): boolean {
+  return writeCacheFile(file, { format: FORMAT, tool, entries: Object.fromEntries(entries) });
+}
+
+/** Write `doc` as JSON to a temporary file renamed over `file` (readers see the old or the new); whether it was. */
+function writeCacheFile(file: string, doc: unknown): boolean {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, JSON.stringify({ format: FORMAT, tool, entries: Object.fromEntries(entries) }));
+    fs.writeFileSync(tmp, JSON.stringify(doc));
     fs.renameSync(tmp, file);
     return true;
   } catch {
