@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # actionlint (the GitHub Actions workflow linter), built from the Go module proxy into the cache like the Mongey
-# provider (src/local/toolchain.ts): a wrapper module, `go mod tidy`, `go build`, with the module and build caches
+# provider (src/toolchain/toolchain.ts): a wrapper module, `go mod tidy`, `go build`, with the module and build caches
 # under the cache folder. Idempotent: a second run only prints the path.
 #   bash scripts/actionlint.sh               build if missing, print the binary's path
 #   bash scripts/actionlint.sh --print-path  print the path only (test/unit/pipeline/workflows.test.ts)

@@ -1,8 +1,10 @@
 /**
- * Where this checkout keeps its runtime files. Production code (secrets, deploy) and the dev harness in
- * src/local/ both need it, so it lives below both: production code never imports src/local/.
+ * Where this checkout keeps its runtime files and its download cache. Production code (secrets, deploy, the
+ * toolchain) and the dev harness in src/local/ both need them, so they live below both: production code never
+ * imports src/local/.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** Per-checkout runtime state (cluster data, logs, pids, dev secrets, terraform state). Git-ignored. */
@@ -18,4 +20,27 @@ export function projectRoot(): string {
     dir = path.dirname(dir);
   }
   return process.cwd();
+}
+
+/** Downloads and builds shared across checkouts: `$KAFKA_TENANCY_CACHE` or `~/.cache/kafka-tenancy`. */
+export function cacheDir(): string {
+  return process.env.KAFKA_TENANCY_CACHE ?? path.join(os.homedir(), '.cache', 'kafka-tenancy');
+}
+
+export const cachePaths = {
+  m2: () => path.join(cacheDir(), 'm2'),
+  kafkaLibs: (version: string) => path.join(cacheDir(), `kafka-${version}`, 'libs'),
+  goModCache: () => path.join(cacheDir(), 'go', 'mod'),
+  goBuildCache: () => path.join(cacheDir(), 'go', 'build'),
+  providerMirror: () => path.join(cacheDir(), 'tf-mirror'),
+  cliConfig: () => path.join(cacheDir(), 'terraformrc'),
+  toolsBin: () => path.join(cacheDir(), 'bin'),
+};
+
+/**
+ * Local Terraform state of an environment: `$KAFKA_TENANCY_STATE_DIR` or `.local/state/<env>`.
+ * Scenario tests point this elsewhere so they never touch the state of the main fleet.
+ */
+export function stateDir(envName: string): string {
+  return process.env.KAFKA_TENANCY_STATE_DIR ?? path.join(localDir(), 'state', envName);
 }

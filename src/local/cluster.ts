@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
 import type { ClusterConfig, Environment } from '../model/environment';
 import { kafkaClient, loginAnswer } from '../kafka/client';
-import { requireSecret, secretNames, secretSourceFor, SecretSource } from '../secrets';
+import { secretNames, secretSourceFor, SecretSource } from '../secrets';
 import { ensureKafkaLibs, kafkaClasspath } from './kafka-runtime';
-import { localDir, stateDir } from './paths';
+import { localDir, stateDir } from '../paths';
+import { ADMIN_USER, adminCredentials, SCRAM_LOCKOUT_HINT } from '../platform/identities';
 
-export const ADMIN_USER = 'admin';
 const CONTROLLER_USER = 'controller';
 /** Local clusters write a metadata snapshot this long after a change at the latest (see serverProperties). */
 export const METADATA_SNAPSHOT_INTERVAL_MS = 5000;
@@ -240,11 +240,6 @@ export interface ClusterStatus {
   readonly formatted: boolean;
 }
 
-/** The admin login of a cluster; its password must exist (`up` creates those of local clusters). */
-export function adminCredentials(secrets: SecretSource, cluster: string) {
-  return { username: ADMIN_USER, password: requireSecret(secrets, secretNames.admin(cluster)) };
-}
-
 /** `ok` when an authenticated admin request (describeCluster) succeeds, else the Kafka error type of the failure. */
 export function probeAnswer(c: LocalCluster, secrets: SecretSource, timeoutMs = 4000): Promise<string> {
   return loginAnswer(c.config.bootstrapServers, adminCredentials(secrets, c.name), timeoutMs);
@@ -254,16 +249,6 @@ export function probeAnswer(c: LocalCluster, secrets: SecretSource, timeoutMs = 
 export async function probe(c: LocalCluster, secrets: SecretSource, timeoutMs = 4000): Promise<boolean> {
   return (await probeAnswer(c, secrets, timeoutMs)) === 'ok';
 }
-
-/**
- * The hint for a cluster that refuses every SCRAM login, the admin's included: the signature of the Kafka
- * ScramDelta bug after a credential was deleted and the broker restarted without a metadata snapshot.
- */
-export const SCRAM_LOCKOUT_HINT =
-  "every SCRAM login is refused, the admin's included: if a SCRAM credential was deleted since the last metadata " +
-  'snapshot and the broker restarted, this is the Kafka ScramDelta bug (docs/upstream/kafka-scram-delta.md; ' +
-  'credentials are still in the metadata log, the broker lost them while replaying it). Local clusters: ' +
-  '`kafka-tenancy local reset`. Real clusters: see "SCRAM credentials and broker restarts" in the README';
 
 /** Did the broker finish starting (its metadata image is loaded, so its SCRAM users are final)? */
 function brokerStarted(c: LocalCluster): boolean {

@@ -2,9 +2,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
-import { cachePaths } from './paths';
-import { run, which } from './exec';
-import { VERSIONS } from './versions';
+import { cachePaths } from '../paths';
+import { run, which } from '../toolchain/exec';
+import { VERSIONS } from '../toolchain/versions';
 
 /** The Maven project that pulls the broker and a logging binding; written into the cache, never vendored. */
 function runtimePom(): string {

@@ -32,7 +32,7 @@ export const SYNTH_CODE_PATHS: readonly string[] = [
   'src/model/',
   'src/stacks/',
   'src/constructs/',
-  'src/local/paths.ts',
+  'src/paths.ts',
 ];
 
 export type AffectedStatus = 'added' | 'changed' | 'removed';

@@ -17,11 +17,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TerraformCli } from '../local/toolchain';
-import { PROVIDER_SOURCE, VERSIONS } from '../local/versions';
+import type { TerraformCli } from '../toolchain/toolchain';
+import { PROVIDER_SOURCE, VERSIONS } from '../toolchain/versions';
 import type { Environment } from '../model/environment';
 import { localDir, projectRoot } from '../paths';
-import { stateDir } from '../local/paths';
+import { stateDir } from '../paths';
 import { normalizeStack } from './affected';
 
 /** Bumped when what the hash covers changes: every record then differs and every stack is planned once. */

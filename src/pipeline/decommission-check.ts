@@ -9,7 +9,7 @@
  */
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { describeAcl, fromDescribeAcls, reachesPrefix } from '../acl';
-import { adminCredentials } from '../local/cluster';
+import { adminCredentials } from '../platform/identities';
 import { kafkaClient, kafkaErrorType } from '../kafka/client';
 import type { Environment } from '../model/environment';
 import type { SecretSource } from '../secrets';

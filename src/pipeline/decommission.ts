@@ -25,7 +25,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckFailed, EnvironmentError, ValidationError } from '../errors';
 import { StackRunner, type StackRunnerOptions } from '../terraform/runner';
-import type { TerraformCli } from '../local/toolchain';
+import type { TerraformCli } from '../toolchain/toolchain';
 import type { Model, TenantModel } from '../model/types';
 import type { SecretSource } from '../secrets';
 import { synthesize } from '../stacks/synth';

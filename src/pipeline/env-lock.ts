@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
-import { localDir } from '../local/paths';
+import { localDir } from '../paths';
 
 export interface LockHolder {
   readonly pid: number;

@@ -5,7 +5,7 @@
  */
 import { EnvironmentError } from '../errors';
 import { kafkaClient, kafkaErrorType } from '../kafka/client';
-import { adminCredentials } from '../local/cluster';
+import { adminCredentials } from '../platform/identities';
 import { withDeadline } from '../kafka/deadline';
 import type { Environment } from '../model/environment';
 import type { SecretSource } from '../secrets';

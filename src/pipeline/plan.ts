@@ -14,7 +14,7 @@ import { ValidationError, type Problem } from '../errors';
 import { selectStacks } from './deploy';
 import { adminTopicLister, type TopicLister } from './live-topics';
 import { StackRunner, type StackRunnerOptions } from '../terraform/runner';
-import type { TerraformCli } from '../local/toolchain';
+import type { TerraformCli } from '../toolchain/toolchain';
 import type { Model } from '../model/types';
 import type { SecretSource } from '../secrets';
 import { synthesize } from '../stacks/synth';

@@ -6,7 +6,7 @@
  * or a KMS-backed `KeyProvider` instead.
  */
 import * as path from 'node:path';
-import { localDir } from '../local/paths';
+import { localDir } from '../paths';
 import { KeyringError } from './errors';
 import { LocalKeyring } from './key-provider';
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { App } from 'cdktf';
-import { stateDir } from '../local/paths';
+import { stateDir } from '../paths';
 import type { Model } from '../model/types';
 import { PLATFORM_STACK, PlatformStack } from './platform-stack';
 import { TenantStack } from './tenant-stack';

@@ -3,7 +3,7 @@ import { LocalBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdkt
 import { KafkaProvider } from '../../gen/providers/kafka/provider';
 import type { Environment } from '../model/environment';
 import { adminPasswordVariable } from '../model/terraform-names';
-import { ADMIN_USER } from '../local/cluster';
+import { ADMIN_USER } from '../platform/identities';
 import type { PriorStateSource } from '../constructs/topic-ledger';
 
 export interface KafkaStackProps {

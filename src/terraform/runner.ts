@@ -4,8 +4,8 @@ import { EnvironmentError } from '../errors';
 import { NEW_STACK_VARIABLE, secretForVariable } from '../model/terraform-names';
 import type { SecretSource } from '../secrets';
 import { randomPassword, secretNames } from '../secrets';
-import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '../local/toolchain';
-import { runSupervised } from '../local/supervised';
+import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '../toolchain/toolchain';
+import { runSupervised } from '../toolchain/supervised';
 
 /**
  * Provider errors that say the connection to a broker dropped, not that the change is wrong (the Mongey

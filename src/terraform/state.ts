@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
-import { stateDir } from '../local/paths';
-import { runSupervised } from '../local/supervised';
-import { terraformEnv, type TerraformCli } from '../local/toolchain';
+import { stateDir } from '../paths';
+import { runSupervised } from '../toolchain/supervised';
+import { terraformEnv, type TerraformCli } from '../toolchain/toolchain';
 import type { Environment } from '../model/environment';
 import { stateResources, type StateResource } from './json';
 

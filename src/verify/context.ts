@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import type { Admin, Kafka, Producer, RequestTimeoutEvent } from 'kafkajs';
 import { EnvironmentError } from '../errors';
 import { type ClientOptions, kafkaClient, loginAnswer } from '../kafka/client';
-import { ADMIN_USER, adminCredentials } from '../local/cluster';
+import { ADMIN_USER, adminCredentials } from '../platform/identities';
 import { principalOf } from '../naming';
 import type { Model, PrincipalModel, TenantModel, TopicModel } from '../model/types';
 import type { SecretSource } from '../secrets';

@@ -7,7 +7,7 @@
  * not run (a note says how many).
  */
 import { loginAnswer } from '../kafka/client';
-import { adminCredentials, SCRAM_LOCKOUT_HINT } from '../local/cluster';
+import { adminCredentials, SCRAM_LOCKOUT_HINT } from '../platform/identities';
 import type { Actor, VerifyContext } from './context';
 import { withDeadline } from '../kafka/deadline';
 import type { CheckResult } from './types';

@@ -8,7 +8,7 @@
  * Snappy, read back and compared. Topics are deleted afterwards.
  */
 import { CompressionTypes } from 'kafkajs';
-import { adminCredentials } from '../../src/local/cluster';
+import { adminCredentials } from '../../src/platform/identities';
 import { kafkaClient } from '../../src/kafka/client';
 import { withDeadline } from '../../src/kafka/deadline';
 import { type LocalPlatform, requireLocalPlatform, suffix } from './support';

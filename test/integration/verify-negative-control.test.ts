@@ -8,7 +8,7 @@
  * clusters broken for the other engineers' tests.
  */
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type Admin } from 'kafkajs';
-import { adminCredentials } from '../../src/local/cluster';
+import { adminCredentials } from '../../src/platform/identities';
 import type { Model } from '../../src/model/types';
 import { type VerificationReport, runVerification } from '../../src/verify';
 import { VERIFY_MARK } from '../../src/verify/context';

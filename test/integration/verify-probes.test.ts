@@ -10,7 +10,7 @@
  */
 import * as net from 'node:net';
 import { SASL_ERROR, kafkaClient, kafkaErrorType } from '../../src/kafka/client';
-import { adminCredentials } from '../../src/local/cluster';
+import { adminCredentials } from '../../src/platform/identities';
 import type { Model } from '../../src/model/types';
 import { runVerification } from '../../src/verify';
 import { RawSession, answer, showAnswer } from '../../src/verify/raw';

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/index';
 import type { Model } from '../../src/model/types';
-import { adminCredentials } from '../../src/local/cluster';
+import { adminCredentials } from '../../src/platform/identities';
 import { CATEGORIES, type VerificationReport, runVerification } from '../../src/verify';
 import { VERIFY_MARK } from '../../src/verify/context';
 import { RawSession } from '../../src/verify/raw';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { VERSIONS, PROVIDER_SOURCE } from '../../src/local/versions';
+import { VERSIONS, PROVIDER_SOURCE } from '../../src/toolchain/versions';
 
 describe('committed provider bindings', () => {
   const versions = JSON.parse(fs.readFileSync(path.join(__dirname, '../../gen/versions.json'), 'utf8')) as Record<

@@ -7,9 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { LAYERS, ROOT_FILES } = require('../../scripts/layers') as {
+const { LAYERS, ROOT_FILES, HARNESS_IMPORTERS } = require('../../scripts/layers') as {
   LAYERS: { name: string; modules: string[] }[];
   ROOT_FILES: Set<string>;
+  HARNESS_IMPORTERS: string[];
 };
 
 const SRC = path.resolve(__dirname, '../../src');
@@ -112,6 +113,16 @@ describe('layers (scripts/layers.js)', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+
+  it('keeps the dev harness out of production code: only the `local` command imports src/local', () => {
+    const allowed = new Set(HARNESS_IMPORTERS.map((f) => path.resolve(__dirname, '../..', f)));
+    const importers = [...graph]
+      .filter(([file, deps]) => moduleOf(file) !== 'local' && deps.some((d) => moduleOf(d) === 'local'))
+      .map(([file]) => file);
+    expect(importers.filter((f) => !allowed.has(f)).map((f) => path.relative(SRC, f))).toEqual([]);
+    // not vacuous: the harness is imported, by exactly the allowed files
+    expect(importers.sort()).toEqual([...allowed].sort());
   });
 
   it('has no cycle between folders', () => {

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { loadEnvironment } from '../../model/environment';
 import { down, reset, status, up } from '../../local/cluster';
 import { ensureKafkaLibs } from '../../local/kafka-runtime';
-import { ensureCliConfig, ensureProvider, ensureTerraformCli } from '../../local/toolchain';
+import { ensureCliConfig, ensureProvider, ensureTerraformCli } from '../../toolchain/toolchain';
 import { diag, table } from '../output';
 import { projectRoot } from '../../paths';
 import { envOption } from './project-options';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { withEnvLock, parseDuration } from '../../pipeline/env-lock';
 import { DEFAULT_TERRAFORM_TIMEOUT_MS } from '../../terraform/runner';
-import { localDir } from '../../local/paths';
+import { localDir } from '../../paths';
 import { diag } from '../output';
 
 export interface RunOptions {

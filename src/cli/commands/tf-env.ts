@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { EnvironmentError, ValidationError } from '../../errors';
 import { synthesizedStacks } from '../../pipeline/deploy';
 import { readyToolchain, secretVariables } from '../../terraform/runner';
-import { ensureCliConfig } from '../../local/toolchain';
+import { ensureCliConfig } from '../../toolchain/toolchain';
 import { loadEnvironment } from '../../model';
 import { secretSourceFor, type SecretSource } from '../../secrets';
 import { deployOrder } from '../../stacks/app';

@@ -11,7 +11,7 @@
  * The enforceable alternative is a premium topic (`premiumTopics`, docs/reserved-partitions.md).
  */
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import { adminCredentials } from '../../local/cluster';
+import { adminCredentials } from '../../platform/identities';
 import type { PrincipalModel, TenantModel } from '../../model/types';
 import { HEADERS, tryParseRecordKey } from '../../sdk/keys';
 import { type VerifyContext, VERIFY_MARK } from '../context';

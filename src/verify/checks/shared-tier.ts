@@ -6,7 +6,7 @@
  * the ACLs do let a tenant write) never reaches a handler.
  */
 import { kafkaClient } from '../../kafka/client';
-import { adminCredentials } from '../../local/cluster';
+import { adminCredentials } from '../../platform/identities';
 import { platformGroupPrefix } from '../../naming';
 import { HEADERS, PlatformConsumer, TenantMismatchError, buildRecordKey } from '../../sdk';
 import type { Actor, VerifyContext } from '../context';

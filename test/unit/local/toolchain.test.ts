@@ -1,4 +1,4 @@
-import { compareVersions, MINIMUM_CLI_VERSION } from '../../../src/local/toolchain';
+import { compareVersions, MINIMUM_CLI_VERSION } from '../../../src/toolchain/toolchain';
 import { javaArgFileQuote, randomClusterId, reset } from '../../../src/local/cluster';
 import { loadEnvironment } from '../../../src/model/environment';
 

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { deploy, type DeployOptions } from '../../../src/pipeline/deploy';
 import { appliedRecordFile, readAppliedRecord } from '../../../src/pipeline/applied-record';
-import type { TerraformCli } from '../../../src/local/toolchain';
+import type { TerraformCli } from '../../../src/toolchain/toolchain';
 import { loadModel } from '../../../src/model';
 import type { Model } from '../../../src/model/types';
 import type { SecretSource } from '../../../src/secrets';

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatProblem, ValidationError } from '../../../src/errors';
 import { deploy, preApplyProblems } from '../../../src/pipeline/deploy';
-import type { TerraformCli } from '../../../src/local/toolchain';
+import type { TerraformCli } from '../../../src/toolchain/toolchain';
 import { loadModel } from '../../../src/model';
 import type { Model } from '../../../src/model/types';
 import { reviewContext } from '../../../src/review';

@@ -73,7 +73,7 @@ describe('example workflows', () => {
         expect(cache).toBeLessThan(index(job.steps, (s) => /npm ci/.test(s.run ?? '')));
         const { path: cached, key } = job.steps[cache].with as { path: string; key: string };
         expect(cached.split('\n')[0]).toBe('~/.cache/kafka-tenancy');
-        expect(key).toContain("hashFiles('src/local/versions.ts', 'src/local/toolchain.ts'");
+        expect(key).toContain("hashFiles('src/toolchain/versions.ts', 'src/toolchain/toolchain.ts'");
         expect(key).toContain('${{ env.GO_VERSION }}');
       }
     }

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EnvironmentError } from '../../../src/errors';
 import { PLAN_ONLY_PASSWORD, secretVariables, StackRunner } from '../../../src/terraform/runner';
-import type { TerraformCli } from '../../../src/local/toolchain';
+import type { TerraformCli } from '../../../src/toolchain/toolchain';
 import type { SecretSource } from '../../../src/secrets';
 
 describe('plan-only stack runner', () => {

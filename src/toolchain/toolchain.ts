@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
-import { cachePaths } from './paths';
+import { cachePaths } from '../paths';
 import { run, which } from './exec';
 import { PROVIDER_SOURCE, VERSIONS } from './versions';
 

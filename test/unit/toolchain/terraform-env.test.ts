@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { terraformEnv } from '../../../src/local/toolchain';
+import { terraformEnv } from '../../../src/toolchain/toolchain';
 
 describe('terraformEnv (every terraform/tofu run we spawn)', () => {
   const previous = process.env.KAFKA_TENANCY_CACHE;
