@@ -134,6 +134,11 @@ export const secretNames = {
   scram: secretName,
   admin: (cluster: string) => `admin/${cluster}`,
   controller: (cluster: string) => `controller/${cluster}`,
+  /** PEM CA bundle of a SASL_SSL cluster (`security.caCertificate: secret`); public, kept with the secrets for transport. */
+  tlsCa: (cluster: string) => `tlsca/${cluster}`,
+  /** mTLS client certificate and key of a cluster (`security.clientCertificate: true`). */
+  tlsClientCert: (cluster: string) => `tlscert/${cluster}`,
+  tlsClientKey: (cluster: string) => `tlskey/${cluster}`,
 };
 
 /**

@@ -16,13 +16,52 @@ export interface ClientOptions {
   readonly logCreator?: KafkaConfig['logCreator'];
 }
 
-/** A kafkajs client for SASL_PLAINTEXT + SCRAM-SHA-512, the only client listener the platform exposes. */
-export function kafkaClient(brokers: readonly string[], creds: ClientCredentials, opts: ClientOptions = {}): Kafka {
+/**
+ * TLS of a SASL_SSL listener. Hostname verification is always on: Node's default `checkServerIdentity` runs
+ * because nothing here replaces it, and `rejectUnauthorized` is pinned to true (tlsOptions).
+ */
+export interface ClientTls {
+  /** PEM CA bundle that signed the brokers; absent: Node's public roots. */
+  readonly ca?: string;
+  /** mTLS: PEM client certificate and key. */
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/** Where a cluster answers: its bootstrap servers, and TLS when its listener is SASL_SSL. */
+export interface ClusterEndpoint {
+  readonly bootstrapServers: readonly string[];
+  readonly tls?: ClientTls;
+}
+
+/** A bare list of bootstrap servers means SASL_PLAINTEXT. */
+export type Endpoint = readonly string[] | ClusterEndpoint;
+
+export function endpointOf(e: Endpoint): ClusterEndpoint {
+  return Array.isArray(e) ? { bootstrapServers: e as readonly string[] } : (e as ClusterEndpoint);
+}
+
+/** The options kafkajs passes to `tls.connect`: verification cannot be switched off from here. */
+export function tlsOptions(tls: ClientTls): { rejectUnauthorized: true; ca?: string; cert?: string; key?: string } {
+  return {
+    rejectUnauthorized: true,
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+  };
+}
+
+/**
+ * A kafkajs client for SCRAM-SHA-512 over the platform's client listener: SASL_SSL when the endpoint carries TLS,
+ * SASL_PLAINTEXT for a bare list of bootstrap servers.
+ */
+export function kafkaClient(endpoint: Endpoint, creds: ClientCredentials, opts: ClientOptions = {}): Kafka {
   registerCompressionCodecs(); // topics may declare compression.type: zstd, lz4 or snappy (codecs.ts)
+  const { bootstrapServers, tls } = endpointOf(endpoint);
   return new Kafka({
     clientId: opts.clientId ?? 'kafka-tenancy',
-    brokers: [...brokers],
-    ssl: false,
+    brokers: [...bootstrapServers],
+    ssl: tls ? tlsOptions(tls) : false,
     sasl: { mechanism: 'scram-sha-512', username: creds.username, password: creds.password },
     connectionTimeout: opts.connectionTimeoutMs ?? 5000,
     authenticationTimeout: 5000,
@@ -57,9 +96,12 @@ export function isCredentialRejection(message: string): boolean {
 /**
  * kafkajs error → its Kafka error type (e.g. TOPIC_AUTHORIZATION_FAILED), walking `cause`/`originalError`.
  * `SASL_AUTHENTICATION_FAILED` only for the broker's invalid-credentials answer; any other failure during the SASL
- * exchange is `SASL_ERROR`.
+ * exchange is `SASL_ERROR`; a TLS verification failure is Node's code for it (e.g. `ERR_TLS_CERT_ALTNAME_INVALID`).
  */
 export function kafkaErrorType(err: unknown): string {
+  // a TLS verification failure is the answer, whatever kafkajs wrapped it in (tlsFailureCode)
+  const tls = tlsFailureCode(err);
+  if (tls) return tls;
   const seen = new Set<unknown>();
   let e: unknown = err;
   while (e && typeof e === 'object' && !seen.has(e)) {
@@ -92,11 +134,7 @@ export function kafkaErrorType(err: unknown): string {
  * Log in and send one request (DescribeCluster: any authenticated principal may): `ok`, or the Kafka error type of
  * the failure (`SASL_AUTHENTICATION_FAILED` when the broker refuses the credentials). Never retries.
  */
-export async function loginAnswer(
-  brokers: readonly string[],
-  creds: ClientCredentials,
-  timeoutMs = 10_000,
-): Promise<string> {
+export async function loginAnswer(brokers: Endpoint, creds: ClientCredentials, timeoutMs = 10_000): Promise<string> {
   const admin = kafkaClient(brokers, creds, {
     retries: 0,
     connectionTimeoutMs: Math.min(timeoutMs, 5000),
@@ -111,4 +149,55 @@ export async function loginAnswer(
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** Node's TLS verification error codes → what is wrong, in words. */
+const TLS_FAILURES: Readonly<Record<string, string>> = {
+  SELF_SIGNED_CERT_IN_CHAIN: "the broker's certificate chain ends in a CA this client does not trust",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the broker's certificate is self-signed and not trusted",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the broker's certificate is not signed by a CA this client trusts",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the CA that signed the broker's certificate is not in this client's CA bundle",
+  UNABLE_TO_GET_ISSUER_CERT: "the CA that signed the broker's certificate is not in this client's CA bundle",
+  CERT_SIGNATURE_FAILURE: "the broker's certificate signature does not verify against the CA bundle",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the broker's certificate does not name the address this client connected to (hostname verification)",
+  CERT_HAS_EXPIRED: "the broker's certificate has expired",
+  CERT_NOT_YET_VALID: "the broker's certificate is not valid yet",
+};
+
+/** The first Node TLS error code in an error chain (kafkajs keeps the socket error's `code`). */
+export function tlsFailureCode(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const o = e as { code?: unknown; message?: unknown; originalError?: unknown; cause?: unknown };
+    if (typeof o.code === 'string' && o.code in TLS_FAILURES) return o.code;
+    const inMessage = Object.keys(TLS_FAILURES).find((c) => String(o.message ?? '').includes(c));
+    if (inMessage) return inMessage;
+    if (/self[- ]signed certificate in certificate chain/i.test(String(o.message ?? '')))
+      return 'SELF_SIGNED_CERT_IN_CHAIN';
+    if (/unable to verify the first certificate/i.test(String(o.message ?? '')))
+      return 'UNABLE_TO_VERIFY_LEAF_SIGNATURE';
+    if (/does not match certificate's altnames|Hostname\/IP does not match/i.test(String(o.message ?? '')))
+      return 'ERR_TLS_CERT_ALTNAME_INVALID';
+    e = o.originalError ?? o.cause;
+  }
+  return undefined;
+}
+
+/**
+ * A hint for a connection that failed TLS verification: what is wrong and where the CA bundle of the cluster
+ * comes from. Undefined when the failure was not a TLS verification failure.
+ */
+export function tlsHint(err: unknown, cluster: string): string | undefined {
+  const code = tlsFailureCode(err);
+  if (!code) return undefined;
+  return (
+    `TLS refused (${code}): ${TLS_FAILURES[code]}. The CA bundle of cluster "${cluster}" comes from its ` +
+    '`security.caCertificate` (secret: tlsca/' +
+    cluster +
+    ' in the secret source; local clusters: `kafka-tenancy local up` writes it); a broker certificate must name ' +
+    'the bootstrap address (SAN). Hostname verification cannot be turned off.'
+  );
 }

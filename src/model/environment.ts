@@ -16,12 +16,36 @@ export type Tier = (typeof TIERS)[number];
 const port = z.number().int().min(1024).max(65535);
 
 const LocalClusterSchema = z.strictObject({
-  clientPort: port.meta({ description: 'SASL_PLAINTEXT SCRAM-SHA-512 client listener on 127.0.0.1' }),
+  clientPort: port.meta({
+    description: 'SCRAM-SHA-512 client listener on 127.0.0.1 (SASL_SSL or SASL_PLAINTEXT as `security` says)',
+  }),
   controllerPort: port.meta({ description: 'KRaft controller listener on 127.0.0.1' }),
   heapMb: z.number().int().min(128).max(4096).default(512),
   /** Extra broker settings for this local cluster (e.g. shorter quota windows so throttling shows quickly). */
   serverProperties: z.record(z.string(), z.string()).default({}),
 });
+
+/**
+ * How clients reach a cluster: SCRAM-SHA-512 over TLS (`SASL_SSL`, what every production cluster speaks) or over
+ * plain TCP (`SASL_PLAINTEXT`, loopback/dev clusters only: validate warns about any other address). Hostname
+ * verification is always on (there is no switch to turn it off: a broker certificate needs a SAN for the address
+ * clients use). TLS material comes from the secret source, like passwords, so that nothing machine-specific is in
+ * the synthesized JSON and plain `terraform apply` gets it through `kafka-tenancy tf-env`.
+ */
+export const SECURITY_PROTOCOLS = ['SASL_SSL', 'SASL_PLAINTEXT'] as const;
+const SecuritySchema = z
+  .strictObject({
+    protocol: z.enum(SECURITY_PROTOCOLS).default('SASL_PLAINTEXT'),
+    caCertificate: z.enum(['secret', 'system']).default('secret').meta({
+      description:
+        'SASL_SSL: where the CA bundle that signed the brokers comes from: `secret` (PEM in the secret source as tlsca/<cluster>; `local up` writes it for local clusters) or `system` (the public roots of the OS/Node, e.g. MSK, Confluent Cloud)',
+    }),
+    clientCertificate: z.boolean().default(false).meta({
+      description:
+        'SASL_SSL: present a client certificate (mTLS) in addition to SCRAM; PEM certificate and key from the secret source as tlscert/<cluster> and tlskey/<cluster>',
+    }),
+  })
+  .default({ protocol: 'SASL_PLAINTEXT', caCertificate: 'secret', clientCertificate: false });
 
 const ClusterSchema = z.strictObject({
   description: z.string().optional(),
@@ -30,6 +54,7 @@ const ClusterSchema = z.strictObject({
   bootstrapServers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1),
   brokers: z.number().int().min(1),
   replicationFactor: z.number().int().min(1),
+  security: SecuritySchema,
   /** Present when `kafka-tenancy local` runs this cluster on this machine. */
   local: LocalClusterSchema.optional(),
 });
@@ -142,6 +167,7 @@ export const EnvironmentSchema = z.strictObject({
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
+export type ClusterSecurity = z.infer<typeof SecuritySchema>;
 export type TierDefaults = z.infer<typeof TierDefaultsSchema>;
 export type QuotaConfig = z.infer<typeof QuotaSchema>;
 export type TopicBounds = z.infer<typeof TopicBoundsSchema>;

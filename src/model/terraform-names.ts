@@ -11,7 +11,7 @@
  * unambiguous, and `acme-eu.billing` (`acme_h_eu__billing`) can never meet `acme.eu-billing`
  * (`acme__eu_h_billing`). Names without `-` keep the names they always had.
  */
-import { secretName } from '../naming';
+import { secretName, secretNames } from '../naming';
 
 /** `acme-eu.billing` → `acme_h_eu__billing`. Throws on characters outside [a-z0-9.-]: no name we create has them. */
 export function identifierOf(name: string): string {
@@ -42,12 +42,23 @@ export function adminPasswordVariable(cluster: string): string {
 }
 
 /**
+ * Variables of a SASL_SSL cluster's TLS material, fed from the secret source (`tlsca/<cluster>`, …) like the
+ * admin password, so synthesized JSON holds nothing machine-specific. The CA bundle and client certificate are
+ * public; the client key is sensitive and ephemeral.
+ */
+export function tlsVariables(cluster: string): { ca: string; clientCert: string; clientKey: string } {
+  const id = identifierOf(cluster);
+  return { ca: `tls_ca_${id}`, clientCert: `tls_client_cert_${id}`, clientKey: `tls_client_key_${id}` };
+}
+
+/**
  * Ephemeral variable of a stack with revoked credentials: random on every run, never stored anywhere, so the
  * passwords derived from it (ScramPrincipalProps.revoked) are known to nobody.
  */
 export const REVOCATION_VARIABLE = 'scram_revocation_secret';
 
 const ADMIN_VARIABLE = new RegExp(`^admin_password_(${ENCODED})$`);
+const TLS_VARIABLE = new RegExp(`^tls_(ca|client_cert|client_key)_(${ENCODED})$`);
 const SCRAM_VARIABLE = new RegExp(`^scram_password_(${ENCODED})$`);
 
 /** Which secret feeds a sensitive variable; undefined for variables that are not secrets (e.g. `…_version`). */
@@ -57,8 +68,20 @@ export function secretForVariable(
   | { kind: 'admin'; cluster: string }
   | { kind: 'scram'; username: string; secret: string }
   | { kind: 'revocation' }
+  | { kind: 'tls'; cluster: string; secret: string }
   | undefined {
   if (variable === REVOCATION_VARIABLE) return { kind: 'revocation' };
+  const tls = TLS_VARIABLE.exec(variable);
+  if (tls) {
+    const cluster = nameOfIdentifier(tls[2])!;
+    const secret =
+      tls[1] === 'ca'
+        ? secretNames.tlsCa(cluster)
+        : tls[1] === 'client_cert'
+          ? secretNames.tlsClientCert(cluster)
+          : secretNames.tlsClientKey(cluster);
+    return { kind: 'tls', cluster, secret };
+  }
   let m = ADMIN_VARIABLE.exec(variable);
   if (m) return { kind: 'admin', cluster: nameOfIdentifier(m[1])! };
   m = SCRAM_VARIABLE.exec(variable);

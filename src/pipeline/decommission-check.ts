@@ -10,7 +10,8 @@
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { describeAcl, fromDescribeAcls, reachesPrefix } from '../acl';
 import { adminCredentials } from '../platform/identities';
-import { kafkaClient, kafkaErrorType } from '../kafka/client';
+import { type Endpoint, kafkaClient, kafkaErrorType } from '../kafka/client';
+import { clusterEndpoint } from '../platform/connection';
 import type { Environment } from '../model/environment';
 import type { SecretSource } from '../secrets';
 import type { PrincipalModel, TenantModel } from '../model/types';
@@ -37,7 +38,7 @@ export interface DecommissionCheckOptions {
  * SASL_ERROR) proves nothing either.
  */
 export async function loginRefused(
-  brokers: readonly string[],
+  brokers: Endpoint,
   p: Pick<PrincipalModel, 'username' | 'secretName'>,
   stored: string | undefined,
 ): Promise<Check> {
@@ -69,7 +70,7 @@ export async function loginRefused(
 
 export async function verifyDecommissioned(opts: DecommissionCheckOptions): Promise<Check[]> {
   const { tenant, env, secrets } = opts;
-  const brokers = env.clusters[tenant.cluster].bootstrapServers;
+  const brokers = clusterEndpoint(env, tenant.cluster, secrets);
   const retained = tenant.deleteData ? [] : tenant.topics.map((t) => t.name).sort();
   const checks: Check[] = [];
 

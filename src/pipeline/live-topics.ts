@@ -4,7 +4,8 @@
  * tenant whose topics were retained — and the new tenant's prefixed grants would reach their data.
  */
 import { EnvironmentError } from '../errors';
-import { kafkaClient, kafkaErrorType } from '../kafka/client';
+import { type Endpoint, kafkaClient, kafkaErrorType, tlsHint } from '../kafka/client';
+import { endpointOfCluster } from '../platform/connection';
 import { adminCredentials } from '../platform/identities';
 import { withDeadline } from '../kafka/deadline';
 import type { Environment } from '../model/environment';
@@ -27,14 +28,15 @@ export function adminTopicLister(env: Environment, secrets: SecretSource): Topic
     if (!topics) {
       const what = `cluster "${cluster}" (${config.bootstrapServers.join(',')})`;
       topics = withDeadline(
-        listTopics(config.bootstrapServers, adminCredentials(secrets, cluster)),
+        listTopics(endpointOfCluster(config, cluster, secrets), adminCredentials(secrets, cluster)),
         LIST_DEADLINE_MS,
         what,
       ).catch((err: unknown) => {
         cache.delete(cluster);
         throw new EnvironmentError(
           `cannot list the topics of ${what} as admin: ${kafkaErrorType(err)}: ${(err as Error).message}; nothing was planned or applied`,
-          'is the cluster up and answering? kafka-tenancy local status (local clusters: kafka-tenancy local up); check the admin credentials of the secret source',
+          tlsHint(err, cluster) ??
+            'is the cluster up and answering? kafka-tenancy local status (local clusters: kafka-tenancy local up); check the admin credentials of the secret source',
         );
       });
       cache.set(cluster, topics);
@@ -43,10 +45,7 @@ export function adminTopicLister(env: Environment, secrets: SecretSource): Topic
   };
 }
 
-async function listTopics(
-  brokers: readonly string[],
-  creds: { username: string; password: string },
-): Promise<string[]> {
+async function listTopics(brokers: Endpoint, creds: { username: string; password: string }): Promise<string[]> {
   const admin = kafkaClient(brokers, creds, {
     clientId: 'kafka-tenancy-preflight',
     retries: 2,

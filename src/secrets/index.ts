@@ -65,6 +65,27 @@ export class LocalFileSecrets implements SecretSource {
     return this.load()[name];
   }
 
+  /**
+   * Store a value the dev harness made (a local cluster's CA bundle), replacing what was there. Only for values
+   * nothing was applied with yet: passwords are created once by getOrCreate and never replaced.
+   */
+  async put(name: string, value: string): Promise<void> {
+    if (this.get(name) === value) return;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    await withFileLock(`${this.file}.lock`, () => {
+      this.cache = undefined;
+      const all = this.load();
+      all[name] = value;
+      this.write(all);
+    });
+  }
+
+  private write(all: Record<string, string>): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+
   async getOrCreate(name: string): Promise<string> {
     const existing = this.get(name);
     if (existing) return existing;
@@ -76,9 +97,7 @@ export class LocalFileSecrets implements SecretSource {
       const all = this.load();
       if (all[name]) return all[name];
       all[name] = randomPassword();
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
-      fs.renameSync(tmp, this.file);
+      this.write(all);
       return all[name];
     });
   }

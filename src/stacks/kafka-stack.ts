@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
 import { KafkaProvider } from '../../gen/providers/kafka/provider';
-import type { Environment } from '../model/environment';
-import { adminPasswordVariable } from '../model/terraform-names';
+import type { ClusterSecurity, Environment } from '../model/environment';
+import { adminPasswordVariable, tlsVariables } from '../model/terraform-names';
 import { ADMIN_USER } from '../platform/identities';
 import type { PriorStateSource } from '../constructs/topic-ledger';
 
@@ -46,12 +46,49 @@ export class KafkaStack extends TerraformStack {
       saslMechanism: 'scram-sha512',
       saslUsername: ADMIN_USER,
       saslPassword: adminPassword.stringValue,
-      // SASL_PLAINTEXT listeners; the provider defaults to TLS on.
-      tlsEnabled: false,
+      ...tlsProviderConfig(this, props.cluster, cluster.security),
       timeout: 60,
     });
     this.priorState = configureBackend(this, props.env, name, props.localStatePath);
   }
+}
+
+/**
+ * The provider's TLS settings for a cluster's `security`: off for SASL_PLAINTEXT (the provider defaults to TLS
+ * on); for SASL_SSL, verification always on (`skip_tls_verify` pinned to false, whatever KAFKA_SKIP_VERIFY says:
+ * sarama verifies the chain and the hostname), the CA bundle and the mTLS certificate as variables fed from the
+ * secret source (terraform-names.ts), the client key sensitive and ephemeral.
+ */
+function tlsProviderConfig(
+  stack: TerraformStack,
+  clusterName: string,
+  security: ClusterSecurity,
+): { tlsEnabled: boolean; skipTlsVerify?: boolean; caCert?: string; clientCert?: string; clientKey?: string } {
+  if (security.protocol !== 'SASL_SSL') return { tlsEnabled: false };
+  const names = tlsVariables(clusterName);
+  const variable = (id: string, name: string, description: string, sensitive = false) => {
+    const v = new TerraformVariable(stack, id, { type: 'string', nullable: false, sensitive, description });
+    v.overrideLogicalId(name);
+    if (sensitive) v.addOverride('ephemeral', true);
+    return v.stringValue;
+  };
+  return {
+    tlsEnabled: true,
+    skipTlsVerify: false,
+    ...(security.caCertificate === 'secret'
+      ? { caCert: variable('tls-ca', names.ca, `PEM CA bundle of cluster ${clusterName}`) }
+      : {}),
+    ...(security.clientCertificate
+      ? {
+          clientCert: variable(
+            'tls-client-cert',
+            names.clientCert,
+            `PEM client certificate for cluster ${clusterName}`,
+          ),
+          clientKey: variable('tls-client-key', names.clientKey, `PEM client key for cluster ${clusterName}`, true),
+        }
+      : {}),
+  };
 }
 
 function configureBackend(

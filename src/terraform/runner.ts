@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
 import { NEW_STACK_VARIABLE, secretForVariable } from '../model/terraform-names';
 import type { SecretSource } from '../secrets';
-import { randomPassword, secretNames } from '../secrets';
+import { randomPassword, requireSecret, secretNames } from '../secrets';
 import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '../toolchain/toolchain';
 import { runSupervised } from '../toolchain/supervised';
 
@@ -211,11 +211,13 @@ export async function secretVariables(
     env[`TF_VAR_${name}`] =
       s.kind === 'admin'
         ? await secrets.getOrCreate(secretNames.admin(s.cluster))
-        : s.kind === 'revocation'
-          ? randomPassword() // fresh on every run and never written down: see REVOCATION_VARIABLE
-          : opts.planOnly
-            ? PLAN_ONLY_PASSWORD
-            : await secrets.getOrCreate(s.secret);
+        : s.kind === 'tls'
+          ? requireSecret(secrets, s.secret) // TLS material is never invented: it must match the brokers
+          : s.kind === 'revocation'
+            ? randomPassword() // fresh on every run and never written down: see REVOCATION_VARIABLE
+            : opts.planOnly
+              ? PLAN_ONLY_PASSWORD
+              : await secrets.getOrCreate(s.secret);
   }
   return env;
 }

@@ -7,7 +7,8 @@
 import * as crypto from 'node:crypto';
 import type { Admin, Kafka, Producer, RequestTimeoutEvent } from 'kafkajs';
 import { EnvironmentError } from '../errors';
-import { type ClientOptions, kafkaClient, loginAnswer } from '../kafka/client';
+import { type ClientOptions, type ClusterEndpoint, kafkaClient, loginAnswer } from '../kafka/client';
+import { endpointOfCluster } from '../platform/connection';
 import { ADMIN_USER, adminCredentials } from '../platform/identities';
 import { principalOf } from '../naming';
 import type { Model, PrincipalModel, TenantModel, TopicModel } from '../model/types';
@@ -159,10 +160,11 @@ export class VerifyContext {
     ];
   }
 
-  brokers(cluster: string): string[] {
+  /** Bootstrap servers of a cluster, with TLS when its listener is SASL_SSL (platform/connection.ts). */
+  brokers(cluster: string): ClusterEndpoint {
     const c = this.model.env.clusters[cluster];
     if (!c) throw new EnvironmentError(`cluster "${cluster}" is not in environment "${this.model.env.name}"`);
-    return [...c.bootstrapServers];
+    return endpointOfCluster(c, cluster, this.secrets);
   }
 
   clusters(): string[] {

@@ -6,7 +6,7 @@
  * broker's invalid-credentials answer is reported as one failing check with the hint, and its other checks are
  * not run (a note says how many).
  */
-import { loginAnswer } from '../kafka/client';
+import { type Endpoint, loginAnswer } from '../kafka/client';
 import { adminCredentials, SCRAM_LOCKOUT_HINT } from '../platform/identities';
 import type { Actor, VerifyContext } from './context';
 import { withDeadline } from '../kafka/deadline';
@@ -17,7 +17,7 @@ const SAMPLE = 3;
 /** One login and one request; kafkajs' own timeouts could add up to more on a broker that stalls midway. */
 const LOGIN_DEADLINE_MS = 15_000;
 
-const login = (brokers: readonly string[], creds: { username: string; password: string }) =>
+const login = (brokers: Endpoint, creds: { username: string; password: string }) =>
   withDeadline(loginAnswer(brokers, creds), LOGIN_DEADLINE_MS, `login as ${creds.username}`).catch(() => 'no answer');
 
 export interface Lockout {

@@ -15,7 +15,14 @@
  * (pure bytes) and sent here on the same authenticated connection.
  */
 import { AssignerProtocol, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
-import { type ClientCredentials, type ClientOptions, SASL_ERROR, kafkaClient, kafkaErrorType } from '../kafka/client';
+import {
+  type ClientCredentials,
+  type ClientOptions,
+  type Endpoint,
+  SASL_ERROR,
+  kafkaClient,
+  kafkaErrorType,
+} from '../kafka/client';
 import {
   type ClientQuotaEntry,
   type EncodedRequest,
@@ -195,11 +202,7 @@ export class RawSession {
    * Connect and authenticate. Rejects with the kafkajs error: `kafkaErrorType` gives SASL_AUTHENTICATION_FAILED only
    * for the broker's invalid-credentials answer, SASL_ERROR for anything else that broke the SASL exchange.
    */
-  static async open(
-    brokers: readonly string[],
-    creds: ClientCredentials,
-    opts: ClientOptions = {},
-  ): Promise<RawSession> {
+  static async open(brokers: Endpoint, creds: ClientCredentials, opts: ClientOptions = {}): Promise<RawSession> {
     const kafka = kafkaClient(brokers, creds, {
       retries: 0,
       connectionTimeoutMs: 3000,

@@ -215,12 +215,17 @@ describe('deploy on the shared local cluster: environment lock and secrets', () 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
     expect(fs.existsSync(CLI)).toBe(true); // npm test builds before the tests run
-    // The temp .local starts with the admin passwords of the main local clusters, nothing else.
+    // The temp .local starts with the admin passwords (and CA bundles, SASL_SSL clusters) of the main local
+    // clusters, nothing else.
     const mainSecrets = localSecretsFile('local');
     const admins = Object.fromEntries(
       Object.keys(platform.env.clusters).map((c) => [secretNames.admin(c), platform.secrets.get(secretNames.admin(c))]),
     );
     expect(Object.values(admins).every(Boolean)).toBe(true);
+    for (const [c, config] of Object.entries(platform.env.clusters)) {
+      if (config.security.protocol === 'SASL_SSL')
+        admins[secretNames.tlsCa(c)] = platform.secrets.get(secretNames.tlsCa(c));
+    }
     fs.mkdirSync(path.join(localDir, 'secrets'), { recursive: true, mode: 0o700 });
     fs.writeFileSync(path.join(localDir, 'secrets', 'local.json'), JSON.stringify(admins, null, 2) + '\n', {
       mode: 0o600,

@@ -81,7 +81,7 @@ describe('SCRAM logins survive a broker restart after a credential was deleted (
       env,
       secrets,
       cli: readyToolchain(),
-      brokers: () => brokers,
+      brokers: () => ({ bootstrapServers: brokers }),
       admin: () => kafkaClient(brokers, adminCredentials(secrets, 'shared')).admin(),
     };
   });

@@ -7,7 +7,8 @@ import { loadEnvironment, Environment } from '../../src/model/environment';
 import { localClusters, probe, reset, up } from '../../src/local/cluster';
 import { adminCredentials } from '../../src/platform/identities';
 import { secretSourceFor, SecretSource } from '../../src/secrets';
-import { kafkaClient } from '../../src/kafka/client';
+import { type ClusterEndpoint, kafkaClient } from '../../src/kafka/client';
+import { clusterEndpoint } from '../../src/platform/connection';
 import { readyToolchain } from '../../src/terraform/runner';
 import type { TerraformCli } from '../../src/toolchain/toolchain';
 import { deploy } from '../../src/pipeline/deploy';
@@ -21,7 +22,8 @@ export interface LocalPlatform {
   readonly env: Environment;
   readonly secrets: SecretSource;
   readonly cli: TerraformCli;
-  readonly brokers: (cluster: string) => string[];
+  /** Bootstrap servers, with TLS for a SASL_SSL cluster (platform/connection.ts). */
+  readonly brokers: (cluster: string) => ClusterEndpoint;
   readonly admin: (cluster: string) => ReturnType<ReturnType<typeof kafkaClient>['admin']>;
 }
 
@@ -47,8 +49,8 @@ export async function requireLocalPlatform(): Promise<LocalPlatform> {
     env,
     secrets,
     cli,
-    brokers: (cluster) => [...env.clusters[cluster].bootstrapServers],
-    admin: (cluster) => kafkaClient(env.clusters[cluster].bootstrapServers, adminCredentials(secrets, cluster)).admin(),
+    brokers: (cluster) => clusterEndpoint(env, cluster, secrets),
+    admin: (cluster) => kafkaClient(clusterEndpoint(env, cluster, secrets), adminCredentials(secrets, cluster)).admin(),
   };
 }
 
@@ -61,8 +63,8 @@ export function throwawayPlatform(env: Environment, secrets: SecretSource): Loca
     env,
     secrets,
     cli: readyToolchain(),
-    brokers: (cluster) => [...env.clusters[cluster].bootstrapServers],
-    admin: (cluster) => kafkaClient(env.clusters[cluster].bootstrapServers, adminCredentials(secrets, cluster)).admin(),
+    brokers: (cluster) => clusterEndpoint(env, cluster, secrets),
+    admin: (cluster) => kafkaClient(clusterEndpoint(env, cluster, secrets), adminCredentials(secrets, cluster)).admin(),
   };
 }
 
@@ -87,6 +89,7 @@ export async function startThrowawayCluster(
     cluster?: string;
     localDir: string;
     stateDir: string;
+    security?: Record<string, unknown>;
   },
 ): Promise<Environment> {
   fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
@@ -106,7 +109,13 @@ export async function startThrowawayCluster(
  */
 export function writeThrowawayEnvironment(
   root: string,
-  opts: { name: string; clientPort: number; controllerPort: number; cluster?: string },
+  opts: {
+    name: string;
+    clientPort: number;
+    controllerPort: number;
+    cluster?: string;
+    security?: Record<string, unknown>;
+  },
 ): string[] {
   const repoRoot = path.join(__dirname, '..', '..');
   const local = parseYaml(fs.readFileSync(path.join(repoRoot, 'environments', 'local.yaml'), 'utf8')) as {
@@ -122,6 +131,7 @@ export function writeThrowawayEnvironment(
     clusters: {
       [cluster]: {
         ...shared,
+        ...(opts.security ? { security: opts.security } : {}),
         bootstrapServers: brokers,
         local: { ...shared.local, clientPort: opts.clientPort, controllerPort: opts.controllerPort, heapMb: 384 },
       },

@@ -125,13 +125,13 @@ describe('broker behaviours the verify probes rely on', () => {
     };
 
     it("is SASL_AUTHENTICATION_FAILED only for the broker's invalid-credentials answer", async () => {
-      const shared = platform.brokers(model.env.sharedCluster)[0]!;
+      const shared = platform.brokers(model.env.sharedCluster).bootstrapServers[0]!;
       const err = await loginThrough(shared, platform.secrets.get(user().secretName)!);
       expect(kafkaErrorType(err)).toBe('SASL_AUTHENTICATION_FAILED');
     });
 
     it.each(['stall', 'drop'] as const)('is SASL_ERROR when the exchange breaks off (%s)', async (mode) => {
-      const proxy = await saslProxy(platform.brokers(model.env.sharedCluster)[0]!, 'finbank.', mode);
+      const proxy = await saslProxy(platform.brokers(model.env.sharedCluster).bootstrapServers[0]!, 'finbank.', mode);
       try {
         const err = await loginThrough(addressOf(proxy), platform.secrets.get(user().secretName)!);
         expect((err as Error).name).toBe('KafkaJSSASLAuthenticationError');
@@ -142,7 +142,7 @@ describe('broker behaviours the verify probes rely on', () => {
     });
 
     it('makes dedicated-tier.auth-refused an error, not a pass, when the login is dropped', async () => {
-      const proxy = await saslProxy(platform.brokers(model.env.sharedCluster)[0]!, 'finbank.', 'drop');
+      const proxy = await saslProxy(platform.brokers(model.env.sharedCluster).bootstrapServers[0]!, 'finbank.', 'drop');
       try {
         const shared = model.env.sharedCluster;
         const viaProxy: Model = {

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { deploy } from '../../src/pipeline/deploy';
 import { run } from '../../src/toolchain/exec';
 import { ensureKafkaLibs, kafkaClasspath } from '../../src/local/kafka-runtime';
-import { ADMIN_USER, adminCredentials } from '../../src/platform/identities';
+import { adminCredentials } from '../../src/platform/identities';
+import { javaClientProperties } from '../../src/platform/connection';
 import { loadModel } from '../../src/model';
 import type { Model } from '../../src/model/types';
 import { synthesize } from '../../src/stacks/synth';
@@ -169,15 +170,11 @@ export class ConfigCommand {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-config-command-'));
     fs.chmodSync(dir, 0o700);
     try {
-      const { password } = adminCredentials(this.platform.secrets, cluster);
+      const endpoint = this.platform.brokers(cluster);
       const props = path.join(dir, 'admin.properties');
       fs.writeFileSync(
         props,
-        [
-          'security.protocol=SASL_PLAINTEXT',
-          'sasl.mechanism=SCRAM-SHA-512',
-          `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${ADMIN_USER}" password="${password}";`,
-        ].join('\n') + '\n',
+        javaClientProperties(endpoint, adminCredentials(this.platform.secrets, cluster), dir).join('\n') + '\n',
         { mode: 0o600 },
       );
       const extra = file ? path.join(dir, file.name) : undefined;
@@ -188,7 +185,7 @@ export class ConfigCommand {
         this.classpath,
         mainClass,
         '--bootstrap-server',
-        this.platform.brokers(cluster).join(','),
+        endpoint.bootstrapServers.join(','),
         '--command-config',
         props,
         ...args.map((a) => (a === '{file}' && extra ? extra : a)),

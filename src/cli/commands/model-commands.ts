@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { ENVIRONMENT_RULES, RULES, projectRoot, tenantJsonSchema } from '../../model';
 import type { Model } from '../../model/types';
+import { environmentWarnings } from '../../model/rules/environment';
 import { synthesize } from '../../stacks/synth';
 import { deploy, describeChangeCounts, totalChangeCounts } from '../../pipeline/deploy';
 import { readyToolchain } from '../../terraform/runner';
@@ -87,14 +88,17 @@ export function validateCommand(): Command {
       if (o.json && err instanceof ValidationError) printJson(validateDocument(o.env, null, err.problems));
       throw err;
     }
+    const warnings = environmentWarnings(model.env, `environments/${model.env.name}.yaml`);
     if (o.json)
-      printJson(
-        validateDocument(
+      printJson({
+        ...validateDocument(
           o.env,
           model.tenants.map((t) => t.id),
           [],
         ),
-      );
+        warnings,
+      });
+    for (const w of warnings) diag(`warning: ${w.file}: ${w.path}: ${w.message}`);
     diag(`${model.tenants.length} tenant(s) valid for environment "${model.env.name}"`);
   });
 }
@@ -209,6 +213,9 @@ function positiveInt(v: string): number {
 
 async function deployAction(stacks: string[], o: DeployCliOptions): Promise<void> {
   const model = projectModel(o);
+  for (const w of environmentWarnings(model.env, `environments/${model.env.name}.yaml`)) {
+    diag(`warning: ${w.file}: ${w.path}: ${w.message}`);
+  }
   let base: Model | undefined;
   if (o.base) {
     const root = path.resolve(o.root);

@@ -19,6 +19,7 @@ export interface EnvironmentFields {
         readonly brokers: number;
         readonly replicationFactor: number;
         readonly local?: { readonly clientPort: number; readonly controllerPort: number };
+        readonly security?: { readonly protocol: string };
       }
     >
   >;
@@ -250,3 +251,29 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
       }),
   },
 ];
+
+/** A loopback address: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopback(hostPort: string): boolean {
+  const host = hostPort.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Warnings, not errors: what is allowed but should not reach production. A SASL_PLAINTEXT cluster on a
+ * non-loopback address sends SCRAM exchanges and every record in clear text over the network.
+ */
+export function environmentWarnings(env: EnvironmentFields, file: string): Problem[] {
+  return Object.entries(env.clusters).flatMap(([name, c]) =>
+    (c.security?.protocol ?? 'SASL_PLAINTEXT') === 'SASL_PLAINTEXT'
+      ? c.bootstrapServers
+          .map((address, i) => ({ address, i }))
+          .filter(({ address }) => !isLoopback(address))
+          .map(({ address, i }) => ({
+            file,
+            path: `clusters.${name}.bootstrapServers[${i}]`,
+            code: 'plaintext_network',
+            message: `cluster "${name}" is SASL_PLAINTEXT on ${address}, which is not a loopback address: passwords' SCRAM exchanges and every record cross the network unencrypted; declare security: { protocol: SASL_SSL } (SASL_PLAINTEXT is for loopback/dev clusters)`,
+          }))
+      : [],
+  );
+}

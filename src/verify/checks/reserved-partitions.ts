@@ -133,7 +133,9 @@ export async function sampleReservedPartitions(
   const sessionFor = (address: string) => {
     let s = sessions.get(address);
     if (!s) {
-      s = RawSession.open([address], creds, { clientId: `${VERIFY_MARK}-${ctx.runId}` });
+      s = RawSession.open({ ...ctx.brokers(cluster), bootstrapServers: [address] }, creds, {
+        clientId: `${VERIFY_MARK}-${ctx.runId}`,
+      });
       sessions.set(address, s);
     }
     return s;
@@ -150,7 +152,9 @@ export async function sampleReservedPartitions(
       let next = BigInt(o.low) > high - BigInt(perPartition) ? BigInt(o.low) : high - BigInt(perPartition);
       if (next >= high) continue;
       const leader = brokers.find((b) => b.nodeId === leaders.find((l) => l.partitionId === partition)?.leader);
-      const session = await sessionFor(leader ? `${leader.host}:${leader.port}` : ctx.brokers(cluster)[0]!);
+      const session = await sessionFor(
+        leader ? `${leader.host}:${leader.port}` : ctx.brokers(cluster).bootstrapServers[0]!,
+      );
       while (next < high) {
         if (Date.now() > stopAt) {
           truncated = true;

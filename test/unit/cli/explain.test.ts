@@ -52,7 +52,7 @@ describe('kafka-tenancy explain', () => {
 
   it('explains a shared topic: only its producers and the platform consumers that declared it', async () => {
     const { stdout } = await explain('shared.orders.shipped');
-    expect(stdout).toContain('declared at environments/local.yaml:52:5 (sharedTopics[1])');
+    expect(stdout).toContain('declared at environments/local.yaml:58:5 (sharedTopics[1])');
     expect(stdout).toContain('User:platform.analytics');
     expect(stdout).not.toContain('User:platform.fulfilment'); // it consumes orders.placed only
   });
@@ -60,9 +60,9 @@ describe('kafka-tenancy explain', () => {
   it('explains a platform consumer from the environment file', async () => {
     const { stdout } = await explain('platform.fulfilment');
     expect(stdout).toContain('principal User:platform.fulfilment (platform consumer fulfilment)');
-    expect(stdout).toContain('declared at environments/local.yaml:60:5 (platformConsumers[1])');
+    expect(stdout).toContain('declared at environments/local.yaml:66:5 (platformConsumers[1])');
     expect(stdout).toContain('    Read on topic "shared.orders.placed"\n');
-    expect(stdout).toContain('from environments/local.yaml:61:16 (platformConsumers[1].consumes[0])');
+    expect(stdout).toContain('from environments/local.yaml:67:16 (platformConsumers[1].consumes[0])');
   });
 
   it('explains a tenant: file, tier, cluster, then each principal and each topic', async () => {

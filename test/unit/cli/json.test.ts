@@ -35,8 +35,15 @@ describe('validate --json', () => {
       env: 'test',
       tenants: ['alpha', 'beta', 'delta', 'gamma'],
       problems: [],
+      // the fixture's clusters are SASL_PLAINTEXT on network names: allowed, with a warning each
+      warnings: ['shared', 'shared-eu', 'dedicated', 'dedicated-2'].map((c) =>
+        expect.objectContaining({ code: 'plaintext_network', path: `clusters.${c}.bootstrapServers[0]` }),
+      ),
     });
-    expect(res.stderr).toBe('4 tenant(s) valid for environment "test"\n');
+    expect(res.stderr.split('\n').filter((l) => !l.startsWith('warning: '))).toEqual([
+      '4 tenant(s) valid for environment "test"',
+      '',
+    ]);
   });
 
   it('prints every problem with file, path, code and message for an invalid fixture (exit 1, lines on stderr)', async () => {

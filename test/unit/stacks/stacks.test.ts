@@ -6,7 +6,15 @@ import type { Model, TenantModel } from '../../../src/model/types';
 import { synthesize } from '../../../src/stacks/synth';
 
 type StackJson = {
-  provider: { kafka: Array<{ bootstrap_servers: string[]; sasl_password: string; tls_enabled: boolean }> };
+  provider: {
+    kafka: Array<{
+      bootstrap_servers: string[];
+      sasl_password: string;
+      tls_enabled: boolean;
+      skip_tls_verify?: boolean;
+      ca_cert?: string;
+    }>;
+  };
   resource?: Record<string, Record<string, Record<string, unknown>>>;
   variable?: Record<string, { sensitive?: boolean }>;
 };
@@ -74,13 +82,29 @@ describe('stacks of the example fleet', () => {
     for (const name of ['platform', ...model.tenants.map((t) => t.id)]) {
       const s = out.stack(name);
       expect(s.provider.kafka[0].sasl_password).toMatch(/^\$\{var\.admin_password_[a-z-]+\}$/);
-      expect(s.provider.kafka[0].tls_enabled).toBe(false);
       for (const c of resources(s, 'kafka_user_scram_credential')) {
         expect(c.password).toBeUndefined();
         expect(c.password_wo).toMatch(/^\$\{var\.scram_password_[a-z0-9_-]+\}$/);
       }
       for (const [v, def] of Object.entries(s.variable ?? {})) {
-        if (!v.endsWith('_version')) expect(def.sensitive).toBe(true);
+        // the CA bundle of a SASL_SSL cluster is public (and a variable, like every TLS material)
+        if (!v.endsWith('_version') && !v.startsWith('tls_ca_')) expect(def.sensitive).toBe(true);
+      }
+    }
+  });
+
+  it('talks TLS with verification to a SASL_SSL cluster, and plain SASL to the others', () => {
+    for (const name of ['platform', ...model.tenants.map((t) => t.id)]) {
+      const provider = out.stack(name).provider.kafka[0];
+      const cluster = name === 'platform' ? model.env.sharedCluster : model.tenants.find((t) => t.id === name)!.cluster;
+      if (model.env.clusters[cluster].security.protocol === 'SASL_SSL') {
+        expect(provider.tls_enabled).toBe(true);
+        expect(provider.skip_tls_verify).toBe(false);
+        expect(provider.ca_cert).toBe(`\${var.tls_ca_${cluster}}`);
+        expect(out.stack(name).variable?.[`tls_ca_${cluster}`]).toMatchObject({ type: 'string', nullable: false });
+      } else {
+        expect(provider.tls_enabled).toBe(false);
+        expect(provider.ca_cert).toBeUndefined();
       }
     }
   });
