@@ -240,7 +240,13 @@ export function platformConsumerAcls(
 }
 
 /** Turn grants into bindings; grants on the same resource and operation are merged into one binding. */
-function bindings(user: string, grants: readonly Grant[], max = MAX_BINDINGS_PER_PRINCIPAL): AclBinding[] {
+function bindings(
+  user: string,
+  grants: readonly Grant[],
+  max = MAX_BINDINGS_PER_PRINCIPAL,
+  /** Operators hold the wide grants the tenant policy forbids (literal `*`, Cluster); verify checks them exactly. */
+  policy = true,
+): AclBinding[] {
   const merged = new Map<string, Grant>();
   for (const g of grants) {
     const key = `${g.resourceType}\n${g.patternType ?? 'Prefixed'}\n${g.resourceName}\n${g.operation}`;
@@ -268,7 +274,7 @@ function bindings(user: string, grants: readonly Grant[], max = MAX_BINDINGS_PER
       id: aclId(key),
     };
   });
-  for (const b of out) {
+  for (const b of policy ? out : []) {
     const findings = aclPolicyFindings(b);
     if (findings.length) {
       throw new Error(`internal error: derived an unsafe ACL ${b.id}: ${findings.map((f) => f.message).join('; ')}`);
@@ -284,4 +290,75 @@ function uniqueSources(sources: readonly SourceLocation[]): SourceLocation[] {
   const seen = new Map<string, SourceLocation>();
   for (const l of sources) seen.set(`${l.file}\n${l.path}`, l);
   return [...seen.values()].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+}
+
+/** The platform's operator principals: `deployer` applies plans, `planner` only reads (pull requests, verify). */
+export type OperatorRole = 'deployer' | 'planner';
+
+/** Kafka's one cluster resource name. */
+export const CLUSTER_RESOURCE = 'kafka-cluster';
+
+/**
+ * The least privilege the Mongey provider needs, on every cluster, derived from the Kafka API each resource
+ * calls (KIP-11/KIP-455 ACL table) — and nothing that touches data: no READ, no WRITE, no group, no transactional
+ * id. Kafka implies DESCRIBE from ALTER and DELETE and DESCRIBE_CONFIGS from ALTER_CONFIGS, so those are not
+ * granted twice.
+ *
+ * deployer:
+ * - Topic `*` CREATE: kafka_topic create (CreateTopics).
+ * - Topic `*` DELETE: kafka_topic destroy, only after the data-safety guards (DeleteTopics); implies DESCRIBE
+ *   (Metadata, ListOffsets of the refresh).
+ * - Topic `*` ALTER: more partitions (CreatePartitions); implies DESCRIBE.
+ * - Topic `*` ALTER_CONFIGS: topic configs (IncrementalAlterConfigs); implies DESCRIBE_CONFIGS (the refresh).
+ * - Cluster ALTER: kafka_acl (CreateAcls/DeleteAcls), kafka_user_scram_credential (AlterUserScramCredentials),
+ *   replica reassignment when a topic's replication factor changes; implies DESCRIBE (DescribeAcls,
+ *   DescribeUserScramCredentials).
+ * - Cluster ALTER_CONFIGS: kafka_quota (AlterClientQuotas); implies DESCRIBE_CONFIGS (DescribeClientQuotas).
+ *
+ * planner (a refreshing `terraform plan`, verify's reads):
+ * - Topic `*` DESCRIBE and DESCRIBE_CONFIGS; Cluster DESCRIBE and DESCRIBE_CONFIGS.
+ *
+ * Cluster ALTER lets the deployer write ACLs, its own included: it can grant itself READ. That is what applying
+ * a reviewed plan means; the guard is the review (and verify, which fails on any operator binding beyond these).
+ */
+export function operatorAcls(username: string, role: OperatorRole): AclBinding[] {
+  const topic = (operation: AclOperation, reason: string): Grant => ({
+    resourceType: 'Topic',
+    patternType: 'Literal',
+    resourceName: '*',
+    operation,
+    reason,
+    sources: [],
+  });
+  const cluster = (operation: AclOperation, reason: string): Grant => ({
+    resourceType: 'Cluster',
+    patternType: 'Literal',
+    resourceName: CLUSTER_RESOURCE,
+    operation,
+    reason,
+    sources: [],
+  });
+  const grants: Grant[] =
+    role === 'deployer'
+      ? [
+          topic('Create', 'creates declared topics (CreateTopics)'),
+          topic('Delete', 'deletes topics whose removal was explicitly decided (DeleteTopics); implies Describe'),
+          topic('Alter', 'adds partitions (CreatePartitions); implies Describe'),
+          topic('AlterConfigs', 'sets topic configs (IncrementalAlterConfigs); implies DescribeConfigs'),
+          cluster(
+            'Alter',
+            'creates and deletes ACLs and SCRAM credentials, reassigns replicas (CreateAcls, DeleteAcls, AlterUserScramCredentials, AlterPartitionReassignments); implies Describe',
+          ),
+          cluster('AlterConfigs', 'sets client quotas (AlterClientQuotas); implies DescribeConfigs'),
+        ]
+      : [
+          topic('Describe', 'reads topic metadata for a refreshing plan (Metadata, ListOffsets)'),
+          topic('DescribeConfigs', 'reads topic configs for a refreshing plan (DescribeConfigs)'),
+          cluster(
+            'Describe',
+            'reads ACLs and SCRAM credentials for a refreshing plan (DescribeAcls, DescribeUserScramCredentials)',
+          ),
+          cluster('DescribeConfigs', 'reads client quotas for a refreshing plan (DescribeClientQuotas)'),
+        ];
+  return bindings(username, grants, grants.length, false);
 }

@@ -41,6 +41,14 @@ export function adminPasswordVariable(cluster: string): string {
   return `admin_password_${identifierOf(cluster)}`;
 }
 
+/** Sensitive variable of a tenant stack: the deployer's password on one cluster (plan-only runs: the planner's). */
+export function deployerPasswordVariable(cluster: string): string {
+  return `deployer_password_${identifierOf(cluster)}`;
+}
+
+/** Non-secret variable: who a stack's providers log in as (default per stack; plan-only runs set the planner). */
+export const KAFKA_USER_VARIABLE = 'kafka_user';
+
 /**
  * Variables of a SASL_SSL cluster's TLS material, fed from the secret source (`tlsca/<cluster>`, …) like the
  * admin password, so synthesized JSON holds nothing machine-specific. The CA bundle and client certificate are
@@ -58,6 +66,7 @@ export function tlsVariables(cluster: string): { ca: string; clientCert: string;
 export const REVOCATION_VARIABLE = 'scram_revocation_secret';
 
 const ADMIN_VARIABLE = new RegExp(`^admin_password_(${ENCODED})$`);
+const DEPLOYER_VARIABLE = new RegExp(`^deployer_password_(${ENCODED})$`);
 const TLS_VARIABLE = new RegExp(`^tls_(ca|client_cert|client_key)_(${ENCODED})$`);
 const SCRAM_VARIABLE = new RegExp(`^scram_password_(${ENCODED})$`);
 
@@ -66,6 +75,7 @@ export function secretForVariable(
   variable: string,
 ):
   | { kind: 'admin'; cluster: string }
+  | { kind: 'deployer'; cluster: string }
   | { kind: 'scram'; username: string; secret: string }
   | { kind: 'revocation' }
   | { kind: 'tls'; cluster: string; secret: string }
@@ -84,6 +94,8 @@ export function secretForVariable(
   }
   let m = ADMIN_VARIABLE.exec(variable);
   if (m) return { kind: 'admin', cluster: nameOfIdentifier(m[1])! };
+  m = DEPLOYER_VARIABLE.exec(variable);
+  if (m) return { kind: 'deployer', cluster: nameOfIdentifier(m[1])! };
   m = SCRAM_VARIABLE.exec(variable);
   if (m) {
     const username = nameOfIdentifier(m[1])!;

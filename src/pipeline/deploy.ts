@@ -9,9 +9,12 @@ import { reviewContext, reviewPlans, type ReviewContext } from '../review';
 import { beforeFromState, beforesFromBase, changeProblems } from './preflight';
 import { readLocalState, terraformState } from '../terraform/state';
 import { deployedTopics, redactPlan, stateResources, type TfAction, type TfPlan } from '../terraform/json';
-import type { SecretSource } from '../secrets';
+import { secretNames, type SecretSource } from '../secrets';
+import { loginAnswer } from '../kafka/client';
+import { clusterEndpoint } from '../platform/connection';
+import { DEPLOYER_USER } from '../platform/identities';
 import { deployOrder, PLATFORM_STACK } from '../stacks/app';
-import { adminTopicLister, type TopicLister } from './live-topics';
+import { operatorTopicLister, type TopicLister } from './live-topics';
 import { isTransientProviderError, StackRunner, type PlanOutcome } from '../terraform/runner';
 import {
   localStateStamp,
@@ -38,6 +41,11 @@ export interface DeployOptions {
   readonly base?: Model;
   /** Topics on a cluster, for the new-tenant check; @default - listed as the cluster's admin */
   readonly liveTopics?: TopicLister;
+  /**
+   * Does the deployer log in on a cluster? Asked before a run that includes the platform stack (see `deploy`).
+   * @default - a real login; when `liveTopics` is injected (a run without clusters), every cluster is ready
+   */
+  readonly deployerReady?: (cluster: string) => Promise<boolean>;
   /** Deadline of each terraform command; @default DEFAULT_TERRAFORM_TIMEOUT_MS */
   readonly timeoutMs?: number;
   /** How long plan/apply wait for a state lock; @default 0 */
@@ -251,11 +259,66 @@ export async function preApplyProblems(
  */
 export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> {
   const log = opts.log ?? (() => undefined);
+  const selected = selectStacks(opts.model, opts.stacks?.length ? opts.stacks : undefined);
+  // Tenant stacks are applied by the deployer, which the platform stack creates (as the admin). Until it can log
+  // in on every cluster — a fresh environment, or the first deploy after the operators were introduced — the
+  // platform stack runs alone first: a tenant stack with state refreshes as the deployer.
+  if (selected.includes(PLATFORM_STACK) && selected.length > 1) {
+    const ready =
+      opts.deployerReady ??
+      (opts.liveTopics ? async () => true : (c: string) => deployerLogsIn(opts.model, opts.secrets, c));
+    const waiting = await clustersWithoutDeployer(opts.model, ready);
+    if (waiting.length > 0) {
+      log(
+        `bootstrap: ${DEPLOYER_USER} cannot log in on ${waiting.join(', ')} yet: the platform stack runs first, alone`,
+      );
+      const first = await deployStacks({ ...opts, stacks: [PLATFORM_STACK] });
+      await waitForDeployer(opts.model, ready, waiting);
+      const rest = await deployStacks({ ...opts, stacks: selected.filter((s) => s !== PLATFORM_STACK) });
+      return [...first, ...rest];
+    }
+  }
+  return deployStacks(opts);
+}
+
+async function deployerLogsIn(model: Model, secrets: SecretSource, cluster: string): Promise<boolean> {
+  const password = secrets.get(secretNames.scram(DEPLOYER_USER));
+  if (!password) return false;
+  const endpoint = clusterEndpoint(model.env, cluster, secrets);
+  return (await loginAnswer(endpoint, { username: DEPLOYER_USER, password }, 10_000)) === 'ok';
+}
+
+/** Clusters where the deployer does not log in (no password yet, or no SCRAM user yet). */
+async function clustersWithoutDeployer(model: Model, ready: (c: string) => Promise<boolean>): Promise<string[]> {
+  const out: string[] = [];
+  for (const cluster of Object.keys(model.env.clusters).sort()) if (!(await ready(cluster))) out.push(cluster);
+  return out;
+}
+
+/** After the platform stack created the deployer: every broker knows the credential (bounded: 30 tries). */
+async function waitForDeployer(
+  model: Model,
+  ready: (c: string) => Promise<boolean>,
+  clusters: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    const left = (await clustersWithoutDeployer(model, ready)).filter((c) => clusters.includes(c));
+    if (left.length === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new EnvironmentError(
+    `${DEPLOYER_USER} still cannot log in after the platform stack created it`,
+    'check the platform stack applied (kafka-tenancy deploy platform) and the SCRAM credential on each cluster',
+  );
+}
+
+async function deployStacks(opts: DeployOptions): Promise<StackDeployResult[]> {
+  const log = opts.log ?? (() => undefined);
   const { model } = opts;
   // An empty list selects every stack here (deploy everything), unlike plan's (plan nothing).
   const selected = selectStacks(model, opts.stacks?.length ? opts.stacks : undefined);
   const ctx = reviewContext(model, opts.base);
-  const liveTopics = opts.liveTopics ?? adminTopicLister(model.env, opts.secrets);
+  const liveTopics = opts.liveTopics ?? operatorTopicLister(model.env, opts.secrets, 'deployer');
   const runnerOpts = { timeoutMs: opts.timeoutMs, lockTimeoutMs: opts.lockTimeoutMs };
   const baseBefores = opts.base ? beforesFromBase(opts.base) : [];
   const parallelism = Math.max(1, Math.floor(opts.parallelism ?? 1) || 1);

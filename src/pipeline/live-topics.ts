@@ -6,7 +6,14 @@
 import { EnvironmentError } from '../errors';
 import { type Endpoint, kafkaClient, kafkaErrorType, tlsHint } from '../kafka/client';
 import { endpointOfCluster } from '../platform/connection';
-import { adminCredentials } from '../platform/identities';
+import {
+  adminCredentials,
+  type Credentials,
+  DEPLOYER_USER,
+  operatorCredentials,
+  PLANNER_USER,
+} from '../platform/identities';
+import { secretNames } from '../secrets';
 import { withDeadline } from '../kafka/deadline';
 import type { Environment } from '../model/environment';
 import type { SecretSource } from '../secrets';
@@ -17,8 +24,19 @@ export const LIST_DEADLINE_MS = 20_000;
 /** Topic names on a cluster (by its name in the environment). */
 export type TopicLister = (cluster: string) => Promise<readonly string[]>;
 
-/** Lists topics as the cluster's admin, once per cluster per lister. */
-export function adminTopicLister(env: Environment, secrets: SecretSource): TopicLister {
+/** Who lists: the planner (plan, pull requests) or the deployer (deploy; the admin until the deployer exists). */
+export type ListingIdentity = 'planner' | 'deployer' | 'admin';
+
+function listingCredentials(who: ListingIdentity, secrets: SecretSource, cluster: string): Credentials {
+  if (who === 'planner') return operatorCredentials(secrets, PLANNER_USER);
+  // before the platform stack first ran, no deployer exists: the bootstrap deploy lists as the admin
+  if (who === 'deployer' && secrets.get(secretNames.scram(DEPLOYER_USER)))
+    return operatorCredentials(secrets, DEPLOYER_USER);
+  return adminCredentials(secrets, cluster);
+}
+
+/** Lists topics as an operator (`who`), once per cluster per lister. */
+export function operatorTopicLister(env: Environment, secrets: SecretSource, who: ListingIdentity): TopicLister {
   const cache = new Map<string, Promise<string[]>>();
   return (cluster) => {
     const config = env.clusters[cluster];
@@ -28,13 +46,13 @@ export function adminTopicLister(env: Environment, secrets: SecretSource): Topic
     if (!topics) {
       const what = `cluster "${cluster}" (${config.bootstrapServers.join(',')})`;
       topics = withDeadline(
-        listTopics(endpointOfCluster(config, cluster, secrets), adminCredentials(secrets, cluster)),
+        listTopics(endpointOfCluster(config, cluster, secrets), listingCredentials(who, secrets, cluster)),
         LIST_DEADLINE_MS,
         what,
       ).catch((err: unknown) => {
         cache.delete(cluster);
         throw new EnvironmentError(
-          `cannot list the topics of ${what} as admin: ${kafkaErrorType(err)}: ${(err as Error).message}; nothing was planned or applied`,
+          `cannot list the topics of ${what} as ${who}: ${kafkaErrorType(err)}: ${(err as Error).message}; nothing was planned or applied`,
           tlsHint(err, cluster) ??
             'is the cluster up and answering? kafka-tenancy local status (local clusters: kafka-tenancy local up); check the admin credentials of the secret source',
         );

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError, type Problem } from '../errors';
 import { selectStacks } from './deploy';
-import { adminTopicLister, type TopicLister } from './live-topics';
+import { operatorTopicLister, type TopicLister } from './live-topics';
 import { StackRunner, type StackRunnerOptions } from '../terraform/runner';
 import type { TerraformCli } from '../toolchain/toolchain';
 import type { Model } from '../model/types';
@@ -86,7 +86,7 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
       }),
     ]),
   );
-  const liveTopics = opts.liveTopics ?? adminTopicLister(opts.model.env, opts.secrets);
+  const liveTopics = opts.liveTopics ?? operatorTopicLister(opts.model.env, opts.secrets, 'planner');
   // Every cluster answers before the first terraform run (bounded), as for deploy.
   const clusters = new Set(
     selected.map((s) => opts.model.tenants.find((t) => t.id === s)?.cluster ?? opts.model.env.sharedCluster),

@@ -6,9 +6,36 @@
  *   pipeline that has a deployer.
  * - Passwords come from the secret source under `secretNames.admin(cluster)` and friends (src/naming.ts).
  */
+import type { OperatorRole } from '../acl';
+import { EnvironmentError } from '../errors';
 import { requireSecret, secretNames, type SecretSource } from '../secrets';
 
 export const ADMIN_USER = 'admin';
+
+/**
+ * Operator principals, SCRAM users on every cluster, made by the platform stack (applied as the admin) with the
+ * ACLs of `operatorAcls` (src/acl/derive.ts): the deployer applies tenant stacks, the planner plans (pull
+ * requests). No dot in their names, so they can never be a tenant's `<tenant>.<app>` nor a platform consumer's
+ * `platform.<name>`.
+ */
+export const DEPLOYER_USER = 'platform-deployer';
+export const PLANNER_USER = 'platform-planner';
+export const OPERATORS: ReadonlyArray<{ readonly username: string; readonly role: OperatorRole }> = [
+  { username: DEPLOYER_USER, role: 'deployer' },
+  { username: PLANNER_USER, role: 'planner' },
+];
+
+/** The login of an operator principal (its SCRAM password is in the secret source as scram/<username>). */
+export function operatorCredentials(secrets: SecretSource, username: string): Credentials {
+  const password = secrets.get(secretNames.scram(username));
+  if (!password) {
+    throw new EnvironmentError(
+      `secret "${secretNames.scram(username)}" is missing: ${username} has no password yet`,
+      'the platform stack creates the operator principals: deploy it once as the admin (kafka-tenancy deploy platform)',
+    );
+  }
+  return { username, password };
+}
 
 export interface Credentials {
   readonly username: string;

@@ -2,8 +2,13 @@ import { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
 import { KafkaProvider } from '../../gen/providers/kafka/provider';
 import type { ClusterSecurity, Environment } from '../model/environment';
-import { adminPasswordVariable, tlsVariables } from '../model/terraform-names';
-import { ADMIN_USER } from '../platform/identities';
+import {
+  adminPasswordVariable,
+  deployerPasswordVariable,
+  KAFKA_USER_VARIABLE,
+  tlsVariables,
+} from '../model/terraform-names';
+import { ADMIN_USER, DEPLOYER_USER, PLANNER_USER } from '../platform/identities';
 import type { PriorStateSource } from '../constructs/topic-ledger';
 
 export interface KafkaStackProps {
@@ -15,41 +20,74 @@ export interface KafkaStackProps {
    * @default - `.local/state/<env>/<stack>.tfstate` (git-ignored), relative to the stack directory
    */
   readonly localStatePath?: string;
+  /** Who applies this stack: the admin (the platform stack: it bootstraps the operators) or the deployer. */
+  readonly loginAs: StackLogin;
 }
 
+export type StackLogin = 'admin' | 'deployer';
+
 /**
- * A stack bound to exactly one Kafka cluster through its own provider configuration. The admin password is a
- * sensitive variable, so synthesized JSON never contains it.
+ * A stack bound to exactly one Kafka cluster through its own provider configuration (the platform stack adds an
+ * aliased provider per other cluster: `providerFor`). Who the provider logs in as is a variable, `kafka_user`:
+ * the platform stack defaults to the admin (it bootstraps the operator principals), tenant stacks to the
+ * deployer; a plan-only run (pull requests) sets the planner. The password is a sensitive, ephemeral variable
+ * (`admin_password_<cluster>` / `deployer_password_<cluster>`), so synthesized JSON never contains it.
  */
 export class KafkaStack extends TerraformStack {
   readonly clusterName: string;
   /** This stack's own state, as `terraform_remote_state` reads it (see TopicLedger). */
   readonly priorState: PriorStateSource;
+  private readonly env: Environment;
+  private readonly loginAs: StackLogin;
+  private readonly user: TerraformVariable;
 
   constructor(scope: Construct, name: string, props: KafkaStackProps) {
     super(scope, name);
     this.clusterName = props.cluster;
-    const cluster = props.env.clusters[props.cluster];
-    if (!cluster) throw new Error(`stack "${name}": unknown cluster "${props.cluster}"`);
-    const adminPassword = new TerraformVariable(this, 'admin-password', {
+    this.env = props.env;
+    this.loginAs = props.loginAs;
+    if (!props.env.clusters[props.cluster]) throw new Error(`stack "${name}": unknown cluster "${props.cluster}"`);
+    const defaultUser = props.loginAs === 'admin' ? ADMIN_USER : DEPLOYER_USER;
+    this.user = new TerraformVariable(this, 'kafka-user', {
+      type: 'string',
+      default: defaultUser,
+      nullable: false,
+      description: `who the provider logs in as: ${defaultUser} applies; kafka-tenancy plan sets ${PLANNER_USER} (read-only)`,
+    });
+    this.user.overrideLogicalId(KAFKA_USER_VARIABLE);
+    this.providerFor(props.cluster);
+    this.priorState = configureBackend(this, props.env, name, props.localStatePath);
+  }
+
+  /** The provider of a cluster: the default one for the stack's own cluster, an aliased one for any other. */
+  providerFor(clusterName: string): KafkaProvider {
+    const alias = clusterName === this.clusterName ? undefined : clusterName;
+    const existing = this.node.tryFindChild(alias ? `kafka-${alias}` : 'kafka');
+    if (existing) return existing as KafkaProvider;
+    const cluster = this.env.clusters[clusterName];
+    if (!cluster) throw new Error(`stack "${this.node.id}": unknown cluster "${clusterName}"`);
+    const suffix = alias ? `-${alias}` : '';
+    const password = new TerraformVariable(this, `login-password${suffix}`, {
       type: 'string',
       sensitive: true,
       nullable: false,
-      description: `password of the ${ADMIN_USER} super user on cluster ${props.cluster}`,
+      description: `password of the provider's login (var.${KAFKA_USER_VARIABLE}) on cluster ${clusterName}`,
     });
-    adminPassword.overrideLogicalId(adminPasswordVariable(props.cluster));
+    password.overrideLogicalId(
+      this.loginAs === 'admin' ? adminPasswordVariable(clusterName) : deployerPasswordVariable(clusterName),
+    );
     // Ephemeral (Terraform >= 1.10, OpenTofu >= 1.11): the value is kept out of saved plan files and state.
     // cdktf 0.21 predates the attribute, hence the raw override.
-    adminPassword.addOverride('ephemeral', true);
-    new KafkaProvider(this, 'kafka', {
+    password.addOverride('ephemeral', true);
+    return new KafkaProvider(this, alias ? `kafka-${alias}` : 'kafka', {
+      ...(alias ? { alias } : {}),
       bootstrapServers: [...cluster.bootstrapServers],
       saslMechanism: 'scram-sha512',
-      saslUsername: ADMIN_USER,
-      saslPassword: adminPassword.stringValue,
-      ...tlsProviderConfig(this, props.cluster, cluster.security),
+      saslUsername: this.user.stringValue,
+      saslPassword: password.stringValue,
+      ...tlsProviderConfig(this, clusterName, cluster.security, suffix),
       timeout: 60,
     });
-    this.priorState = configureBackend(this, props.env, name, props.localStatePath);
   }
 }
 
@@ -63,11 +101,17 @@ function tlsProviderConfig(
   stack: TerraformStack,
   clusterName: string,
   security: ClusterSecurity,
+  idSuffix: string,
 ): { tlsEnabled: boolean; skipTlsVerify?: boolean; caCert?: string; clientCert?: string; clientKey?: string } {
   if (security.protocol !== 'SASL_SSL') return { tlsEnabled: false };
   const names = tlsVariables(clusterName);
   const variable = (id: string, name: string, description: string, sensitive = false) => {
-    const v = new TerraformVariable(stack, id, { type: 'string', nullable: false, sensitive, description });
+    const v = new TerraformVariable(stack, `${id}${idSuffix}`, {
+      type: 'string',
+      nullable: false,
+      sensitive,
+      description,
+    });
     v.overrideLogicalId(name);
     if (sensitive) v.addOverride('ephemeral', true);
     return v.stringValue;

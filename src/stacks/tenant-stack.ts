@@ -27,6 +27,7 @@ export class TenantStack extends KafkaStack {
       env: props.env,
       cluster: props.tenant.cluster,
       localStatePath: props.localStatePath,
+      loginAs: 'deployer',
     });
     const t = props.tenant;
     const decommissioning = t.lifecycle === 'decommissioning';

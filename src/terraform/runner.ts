@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
-import { NEW_STACK_VARIABLE, secretForVariable } from '../model/terraform-names';
+import { KAFKA_USER_VARIABLE, NEW_STACK_VARIABLE, secretForVariable } from '../model/terraform-names';
+import { DEPLOYER_USER, operatorCredentials, PLANNER_USER } from '../platform/identities';
 import type { SecretSource } from '../secrets';
 import { randomPassword, requireSecret, secretNames } from '../secrets';
 import { ensureProvider, ensureTerraformCli, TerraformCli, terraformEnv } from '../toolchain/toolchain';
@@ -194,8 +195,10 @@ export class StackRunner {
 }
 
 /**
- * TF_VAR_* for every secret variable the synthesized stack declares, from the secret source. With `planOnly`,
- * SCRAM passwords are placeholders and the secret source is asked for admin passwords only.
+ * TF_VAR_* for every secret variable the synthesized stack declares, from the secret source. The providers log
+ * in as the stack's default user (`kafka_user`: the admin for the platform stack, the deployer for tenant
+ * stacks); with `planOnly`, as the read-only planner instead, SCRAM passwords are placeholders, and the secret
+ * source is asked for the planner's password only (and TLS material).
  */
 export async function secretVariables(
   stackDir: string,
@@ -205,19 +208,25 @@ export async function secretVariables(
   const file = path.join(stackDir, 'cdk.tf.json');
   const stack = JSON.parse(fs.readFileSync(file, 'utf8')) as { variable?: Record<string, unknown> };
   const env: NodeJS.ProcessEnv = {};
+  if (opts.planOnly && KAFKA_USER_VARIABLE in (stack.variable ?? {}))
+    env[`TF_VAR_${KAFKA_USER_VARIABLE}`] = PLANNER_USER;
   for (const name of Object.keys(stack.variable ?? {})) {
     const s = secretForVariable(name);
     if (!s) continue;
     env[`TF_VAR_${name}`] =
-      s.kind === 'admin'
-        ? await secrets.getOrCreate(secretNames.admin(s.cluster))
-        : s.kind === 'tls'
-          ? requireSecret(secrets, s.secret) // TLS material is never invented: it must match the brokers
-          : s.kind === 'revocation'
-            ? randomPassword() // fresh on every run and never written down: see REVOCATION_VARIABLE
-            : opts.planOnly
-              ? PLAN_ONLY_PASSWORD
-              : await secrets.getOrCreate(s.secret);
+      (s.kind === 'admin' || s.kind === 'deployer') && opts.planOnly
+        ? operatorCredentials(secrets, PLANNER_USER).password
+        : s.kind === 'admin'
+          ? await secrets.getOrCreate(secretNames.admin(s.cluster))
+          : s.kind === 'deployer'
+            ? await secrets.getOrCreate(secretNames.scram(DEPLOYER_USER)) // the platform stack sets this one
+            : s.kind === 'tls'
+              ? requireSecret(secrets, s.secret) // TLS material is never invented: it must match the brokers
+              : s.kind === 'revocation'
+                ? randomPassword() // fresh on every run and never written down: see REVOCATION_VARIABLE
+                : opts.planOnly
+                  ? PLAN_ONLY_PASSWORD
+                  : await secrets.getOrCreate(s.secret);
   }
   return env;
 }

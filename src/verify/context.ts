@@ -9,7 +9,7 @@ import type { Admin, Kafka, Producer, RequestTimeoutEvent } from 'kafkajs';
 import { EnvironmentError } from '../errors';
 import { type ClientOptions, type ClusterEndpoint, kafkaClient, loginAnswer } from '../kafka/client';
 import { endpointOfCluster } from '../platform/connection';
-import { ADMIN_USER, adminCredentials } from '../platform/identities';
+import { ADMIN_USER, adminCredentials, OPERATORS } from '../platform/identities';
 import { principalOf } from '../naming';
 import type { Model, PrincipalModel, TenantModel, TopicModel } from '../model/types';
 import type { SecretSource } from '../secrets';
@@ -25,12 +25,19 @@ import { VERIFICATION_MARKER_HEADER } from '../sdk/keys';
 export const SUPER_USERS: readonly string[] = [principalOf(ADMIN_USER), principalOf('controller')];
 
 /**
+ * Exempt from the tenant ACL findings (hygiene, exposure, reach): the super users, and the operator principals,
+ * whose wide bindings (literal `*` topics, the Cluster) are checked exactly by checks/operators.ts instead.
+ */
+export const ACL_EXEMPT: readonly string[] = [...SUPER_USERS, ...OPERATORS.map((o) => principalOf(o.username))];
+
+/**
  * Operator accounts of every cluster besides the model's principals (src/local/cluster.ts): the admin is a SCRAM
  * user (bootstrapped at format time, Kafka's default 4096 iterations); the controller logs in with PLAIN on the
  * controller listener, so it is normally no SCRAM user at all, but may be one.
  */
 export const OPERATOR_USERS: { readonly required: readonly string[]; readonly optional: readonly string[] } = {
-  required: [ADMIN_USER],
+  // the deployer and the planner: made by the platform stack on every cluster
+  required: [ADMIN_USER, ...OPERATORS.map((o) => o.username)],
   optional: ['controller'],
 };
 

@@ -11,6 +11,7 @@ import type { KeyProvider } from '../sdk';
 import { type SecretSource, secretSourceFor } from '../secrets';
 import { conformanceChecks, reachedPairs, unownedTopics } from './checks/conformance';
 import { dedicatedTierChecks } from './checks/dedicated-tier';
+import { operatorChecks, operatorProbeChecks } from './checks/operators';
 import { existenceOracleNotes, negativePairChecks, negativePrincipalChecks } from './checks/negative';
 import { positiveChecks } from './checks/positive';
 import { type QuotaOptions, quotaChecks } from './checks/quota';
@@ -258,7 +259,10 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
   if (probing) notes.push(...existenceOracleNotes(ctx, pairs));
 
   const phases: Array<{ name: string; plan: () => Promise<Check[]> }> = [
-    { name: 'conformance', plan: async () => wanted(conformanceChecks(ctx, scope, scoped)) },
+    {
+      name: 'conformance',
+      plan: async () => wanted([...conformanceChecks(ctx, scope, scoped), ...(scope.all ? operatorChecks(ctx) : [])]),
+    },
     {
       name: 'access',
       plan: async () => {
@@ -288,6 +292,7 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
           ),
           ...dedicatedTierChecks(ctx, everyone, scope),
           ...reservedPartitionChecks(ctx, scope),
+          ...(scope.all ? operatorProbeChecks(ctx) : []),
         ]);
       },
     },

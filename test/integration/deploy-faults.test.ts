@@ -222,6 +222,9 @@ describe('deploy on the shared local cluster: environment lock and secrets', () 
       Object.keys(platform.env.clusters).map((c) => [secretNames.admin(c), platform.secrets.get(secretNames.admin(c))]),
     );
     expect(Object.values(admins).every(Boolean)).toBe(true);
+    // and the operators' (the deployer applies tenant stacks; the platform stack made it with this password)
+    for (const op of ['platform-deployer', 'platform-planner'])
+      admins[secretNames.scram(op)] = platform.secrets.get(secretNames.scram(op));
     for (const [c, config] of Object.entries(platform.env.clusters)) {
       if (config.security.protocol === 'SASL_SSL')
         admins[secretNames.tlsCa(c)] = platform.secrets.get(secretNames.tlsCa(c));

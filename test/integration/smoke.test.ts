@@ -50,6 +50,7 @@ describe('toolchain smoke: cdktf → terraform apply → kafkajs', () => {
       env: platform.env,
       cluster: 'shared',
       localStatePath: path.join(workDir, 'smoke.tfstate'),
+      loginAs: 'admin',
     });
     new TenantTopic(stack, topicName, {
       topic: {

@@ -23,7 +23,7 @@ import { kafkaClient, loginAnswer, tlsFailureCode, tlsHint } from '../../src/kaf
 import { ensureKafkaLibs, kafkaClasspath } from '../../src/local/kafka-runtime';
 import { down, reset, up } from '../../src/local/cluster';
 import { issueCertificate, LOCAL_BROKER_SANS } from '../../src/local/tls';
-import { adminTopicLister } from '../../src/pipeline/live-topics';
+import { operatorTopicLister } from '../../src/pipeline/live-topics';
 import { clusterEndpoint, javaClientProperties } from '../../src/platform/connection';
 import { adminCredentials } from '../../src/platform/identities';
 import { loadModel } from '../../src/model';
@@ -197,7 +197,7 @@ describe('SASL_SSL on the local dedicated cluster', () => {
     });
 
     it("fails deploy's preflight naming TLS, before anything is planned", async () => {
-      const list = adminTopicLister(platform.env, wrong);
+      const list = operatorTopicLister(platform.env, wrong, 'admin');
       const err = await list(CLUSTER).then(
         () => undefined,
         (e: unknown) => e as Error & { hint?: string },

@@ -441,6 +441,42 @@ describe('verify negative control: out-of-band mistakes on the live platform', (
       },
     },
     {
+      name: 'READ on every topic for the deployer (an operator must never read data)',
+      scope: [],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:platform-deployer',
+          resourceType: TOPIC,
+          patternType: LITERAL,
+          resourceName: '*',
+          operation: READ,
+        };
+        return {
+          apply: () => addAcl(shared(), s),
+          undo: () => removeAcl(shared(), s),
+          mustFail: ['conformance.operator-acls:shared', 'negative.operator-no-data:platform-deployer@shared'],
+        };
+      },
+    },
+    {
+      name: 'topic DELETE for the planner (it only plans)',
+      scope: [],
+      make: () => {
+        const s: AclSpec = {
+          principal: 'User:platform-planner',
+          resourceType: TOPIC,
+          patternType: LITERAL,
+          resourceName: '*',
+          operation: AclOperationTypes.DELETE,
+        };
+        return {
+          apply: () => addAcl(shared(), s),
+          undo: () => removeAcl(shared(), s),
+          mustFail: ['conformance.operator-acls:shared', 'negative.planner-read-only:shared'],
+        };
+      },
+    },
+    {
       name: "a dedicated tenant's credential created on the shared cluster",
       scope: ['finbank'],
       make: () => {

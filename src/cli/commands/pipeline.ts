@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 /** The pull-request workflow commands, registered by the CLI in one line. */
 import { Command } from 'commander';
 import { EnvironmentError } from '../../errors';
@@ -17,19 +18,28 @@ export function pipelineCommands(): Command[] {
  * exactly as `secrets.source: env` reads them (`EnvSecrets.variableName`), so a workflow never re-implements the
  * mapping. Errors name the secret, never its value.
  */
-export function exportEnvLines(json: unknown, only?: string): string[] {
+export function exportEnvLines(json: unknown, only?: string | readonly string[]): string[] {
+  const prefixes = only === undefined ? [] : typeof only === 'string' ? [only] : only;
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
     throw new EnvironmentError('the secrets must be a JSON object of secret name → value, e.g. {"admin/shared": "…"}');
   }
   const lines: string[] = [];
   for (const [name, value] of Object.entries(json as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (only && !name.startsWith(only)) continue;
+    if (prefixes.length && !prefixes.some((p) => name.startsWith(p))) continue;
     const variable = EnvSecrets.variableName(name);
     if (typeof value !== 'string' || value === '') {
       throw new EnvironmentError(`secret "${name}" must be a non-empty string`);
     }
-    if (/[\r\n]/.test(value)) {
-      throw new EnvironmentError(`secret "${name}" contains a line break, which an environment file cannot hold`);
+    if (/\r/.test(value)) {
+      throw new EnvironmentError(`secret "${name}" contains a carriage return, which an environment file cannot hold`);
+    }
+    if (value.includes('\n')) {
+      // A PEM bundle (tlsca/…): GitHub's multi-line form, with a delimiter the value cannot contain.
+      let delimiter: string;
+      do delimiter = `KAFKA_TENANCY_EOF_${crypto.randomBytes(8).toString('hex')}`;
+      while (value.includes(delimiter));
+      lines.push(`${variable}<<${delimiter}`, ...value.replace(/\n$/, '').split('\n'), delimiter);
+      continue;
     }
     lines.push(`${variable}=${value}`);
   }
@@ -46,11 +56,15 @@ export function secretsCommand(): Command {
       )
       .addHelpText(
         'before',
-        'Example:\n  echo "$SECRETS_JSON" | kafka-tenancy secrets export-env >> "$GITHUB_ENV"\n  kafka-tenancy secrets export-env --only admin/ secrets.json\n',
+        'Example:\n  echo "$SECRETS_JSON" | kafka-tenancy secrets export-env >> "$GITHUB_ENV"\n  kafka-tenancy secrets export-env --only scram/platform-planner --only tlsca/ secrets.json\n',
       )
-      .option('--only <prefix>', 'only secrets whose name starts with this, e.g. admin/'),
+      .option(
+        '--only <prefix>',
+        'only secrets whose name starts with this, e.g. scram/platform-planner (repeatable)',
+        (v: string, prev: string[] = []) => [...prev, v],
+      ),
   );
-  cmd.commands[0].action((file: string | undefined, o: { only?: string }) => {
+  cmd.commands[0].action((file: string | undefined, o: { only?: string[] }) => {
     const text = readArgFile(file ?? 0);
     let json: unknown;
     try {

@@ -23,7 +23,7 @@ import {
 } from '../acl-diff';
 import type { ClientQuotaEntry, QuotaEntityPart, ScramCredentialInfo } from '../admin-protocol';
 import type { Actor, VerifyContext } from '../context';
-import { OPERATOR_USERS, PRINCIPAL_SCRAM, SUPER_USERS } from '../context';
+import { ACL_EXEMPT, OPERATOR_USERS, PRINCIPAL_SCRAM } from '../context';
 import { PLATFORM, type Scope } from '../scope';
 import type { Pair } from '../pairs';
 import type { Check, CheckOutcome } from '../types';
@@ -392,7 +392,7 @@ function reachChecks(ctx: VerifyContext, scope: Scope, actors: readonly Actor[])
   const spaces = namespaces(model);
   let built: Promise<AclReach> | undefined;
   const reach = () => {
-    built ??= allAcls(ctx).then((live) => new AclReach(live, spaces, SUPER_USERS));
+    built ??= allAcls(ctx).then((live) => new AclReach(live, spaces, ACL_EXEMPT));
     built.catch(() => (built = undefined));
     return built;
   };
@@ -428,7 +428,7 @@ function reachChecks(ctx: VerifyContext, scope: Scope, actors: readonly Actor[])
       description: `no live binding on ${cluster} for a principal outside the model's active ones (User:*, an unknown user, a decommissioning tenant's principal) reaches any tenant's or the platform's namespaces`,
       run: async () => {
         const r = await reach();
-        const holders = r.holders(cluster).filter((h) => !modelled.has(h) && !SUPER_USERS.includes(h));
+        const holders = r.holders(cluster).filter((h) => !modelled.has(h) && !ACL_EXEMPT.includes(h));
         const proofs = holders.map((h) => r.prove({ principal: h, allows: 'own', clusters: [cluster] }));
         const findings = proofs.flatMap((m) => m.findings);
         const cancelled = proofs.flatMap((m) => m.cancelled);
@@ -548,7 +548,7 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
       cluster: tenant?.cluster ?? shared,
       description: `no ALLOW binding on any cluster lets a principal outside ${owner} (another tenant, a wildcard, an unknown user) reach ${[...new Set(mine.map((s) => s.prefix))].join(', ')}`,
       run: async () => {
-        const found = exposures(await allAcls(ctx), mine, SUPER_USERS).map((e) => e.message);
+        const found = exposures(await allAcls(ctx), mine, ACL_EXEMPT).map((e) => e.message);
         return listOutcome(`no binding reaching ${owner}'s namespaces from outside`, found, 'foreign binding(s)');
       },
     });
@@ -564,7 +564,7 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
       cluster,
       description: `no binding on ${cluster} allows a wildcard principal, a prefix without the separator, a literal "*" resource or anything on the Cluster`,
       run: async () => {
-        const found = hygieneFindings((await ctx.snapshot(cluster)).acls, SUPER_USERS).map(
+        const found = hygieneFindings((await ctx.snapshot(cluster)).acls, ACL_EXEMPT).map(
           (f) => `${f.rule}: ${f.message}`,
         );
         return listOutcome('no such binding', found, 'finding(s)');
@@ -581,7 +581,7 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
  * Empty on a fleet that conforms.
  */
 export async function reachedPairs(ctx: VerifyContext, actors: readonly Actor[]): Promise<Pair[]> {
-  const reach = new AclReach(await allAcls(ctx), namespaces(ctx.model), SUPER_USERS);
+  const reach = new AclReach(await allAcls(ctx), namespaces(ctx.model), ACL_EXEMPT);
   const clusterOf = new Map(ctx.model.tenants.map((t) => [t.id, t.cluster]));
   const out = new Map<string, Pair>();
   for (const a of actors) {

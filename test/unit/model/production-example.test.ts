@@ -1,19 +1,12 @@
-/** docs/examples/environment-production.yaml (README "Pointing at a real cluster") stays a valid environment. */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+/** environments/production.yaml (README "Pointing at a real cluster") speaks SASL_SSL and takes TLS material as documented. */
 import * as path from 'node:path';
 import { loadEnvironment } from '../../../src/model/environment';
 import { environmentWarnings } from '../../../src/model/rules/environment';
 import { clusterEndpoint } from '../../../src/platform/connection';
 import { EnvSecrets } from '../../../src/secrets';
 
-const EXAMPLE = path.resolve(__dirname, '../../../docs/examples/environment-production.yaml');
-
 describe('the production environment example', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-prod-example-'));
-  fs.mkdirSync(path.join(root, 'environments'));
-  fs.copyFileSync(EXAMPLE, path.join(root, 'environments', 'production.yaml'));
-  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const root = path.resolve(__dirname, '../../..');
 
   it('loads, speaks SASL_SSL everywhere and draws no warning', () => {
     const env = loadEnvironment('production', root);
@@ -24,19 +17,13 @@ describe('the production environment example', () => {
   it('takes TLS material from the env secret source under the names the README gives', () => {
     const env = loadEnvironment('production', root);
     const vars = {
-      KAFKA_TENANCY_SECRET_TLSCA___DEDICATED_ACME: 'CA PEM',
-      KAFKA_TENANCY_SECRET_TLSCERT___DEDICATED_ACME: 'CERT PEM',
-      KAFKA_TENANCY_SECRET_TLSKEY___DEDICATED_ACME: 'KEY PEM',
+      KAFKA_TENANCY_SECRET_TLSCA___DEDICATED: 'CA PEM',
     };
     const saved = { ...process.env };
     Object.assign(process.env, vars);
     try {
       const secrets = new EnvSecrets();
-      expect(clusterEndpoint(env, 'dedicated-acme', secrets).tls).toEqual({
-        ca: 'CA PEM',
-        cert: 'CERT PEM',
-        key: 'KEY PEM',
-      });
+      expect(clusterEndpoint(env, 'dedicated', secrets).tls).toEqual({ ca: 'CA PEM' });
       // caCertificate: system → Node's public roots, no bundle needed
       expect(clusterEndpoint(env, 'shared', secrets).tls).toEqual({});
     } finally {

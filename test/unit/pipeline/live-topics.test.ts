@@ -1,5 +1,5 @@
 import { EnvironmentError } from '../../../src/errors';
-import { adminTopicLister } from '../../../src/pipeline/live-topics';
+import { operatorTopicLister } from '../../../src/pipeline/live-topics';
 import { loadEnvironment } from '../../../src/model/environment';
 import type { SecretSource } from '../../../src/secrets';
 
@@ -9,7 +9,7 @@ describe('listing topics as admin (the new-tenant check)', () => {
   const local = loadEnvironment('local');
 
   it('refuses a cluster the environment does not have', async () => {
-    await expect(adminTopicLister(local, secrets)('nope')).rejects.toThrow(
+    await expect(operatorTopicLister(local, secrets, 'admin')('nope')).rejects.toThrow(
       'cluster "nope" is not in environment "local"',
     );
   });
@@ -19,7 +19,7 @@ describe('listing topics as admin (the new-tenant check)', () => {
       ...local,
       clusters: { ...local.clusters, shared: { ...local.clusters.shared, bootstrapServers: ['127.0.0.1:1'] } },
     };
-    const err = await adminTopicLister(env, secrets)('shared').catch((e: unknown) => e);
+    const err = await operatorTopicLister(env, secrets, 'admin')('shared').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnvironmentError);
     const message = (err as Error).message;
     expect(message).toContain('cannot list the topics of cluster "shared" (127.0.0.1:1) as admin');

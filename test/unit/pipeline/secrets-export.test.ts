@@ -36,13 +36,26 @@ describe('secrets export-env (what the workflows put into $GITHUB_ENV)', () => {
       'KAFKA_TENANCY_SECRET_ADMIN___DEDICATED_2',
       'KAFKA_TENANCY_SECRET_ADMIN___SHARED',
     ]);
+    expect(exportEnvLines(secrets, ['admin/shared', 'scram/']).map((l) => l.split('=')[0])).toEqual(
+      exportEnvLines(secrets)
+        .map((l) => l.split('=')[0])
+        .filter((n) => n === 'KAFKA_TENANCY_SECRET_ADMIN___SHARED' || n.startsWith('KAFKA_TENANCY_SECRET_SCRAM___')),
+    );
+  });
+
+  it("exports a PEM bundle in GitHub's multi-line form, with a delimiter the value does not contain", () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const lines = exportEnvLines({ 'tlsca/shared': pem });
+    expect(lines[0]).toMatch(/^KAFKA_TENANCY_SECRET_TLSCA___SHARED<<(KAFKA_TENANCY_EOF_[0-9a-f]{16})$/);
+    const delimiter = lines[0]!.split('<<')[1]!;
+    expect(lines.slice(1)).toEqual(['-----BEGIN CERTIFICATE-----', 'MIIB', '-----END CERTIFICATE-----', delimiter]);
   });
 
   it('refuses what an environment file cannot hold, naming the secret and never its value', () => {
-    expect(() => exportEnvLines({ 'admin/shared': 'line1\nline2' })).toThrow(
-      /^secret "admin\/shared" contains a line break[^]*$/,
+    expect(() => exportEnvLines({ 'admin/shared': 'line1\r\nline2' })).toThrow(
+      /^secret "admin\/shared" contains a carriage return[^]*$/,
     );
-    expect(() => exportEnvLines({ 'admin/shared': 'line1\nline2' })).not.toThrow(/line1/);
+    expect(() => exportEnvLines({ 'admin/shared': 'line1\r\nline2' })).not.toThrow(/line1/);
     expect(() => exportEnvLines({ 'admin/shared': '' })).toThrow('secret "admin/shared" must be a non-empty string');
     expect(() => exportEnvLines({ 'scram/Acme..x': 'v' })).toThrow('cannot be mapped to an environment variable');
     expect(() => exportEnvLines(['v'])).toThrow('must be a JSON object');

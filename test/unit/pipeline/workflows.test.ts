@@ -96,12 +96,13 @@ describe('example workflows', () => {
       expect(wf.on.pull_request.paths).toEqual(['tenants/**', 'environments/**']);
     });
 
-    it('holds admin passwords only (plan feeds placeholders for SCRAM passwords), in a protected environment', () => {
+    it('holds the planner password only (plan logs in as the read-only planner), in a protected environment', () => {
       const all = JSON.stringify(wf.jobs);
       expect(all).not.toMatch(/secrets\.KAFKA_TENANCY_SECRETS\b(?!_)/);
       const secretSteps = plan.steps.filter((s) => JSON.stringify(s.env ?? {}).includes('secrets.'));
       expect(secretSteps).toHaveLength(1);
-      expect(secretSteps[0].run).toContain('secrets export-env --only admin/');
+      expect(secretSteps[0].run).toContain('secrets export-env --only scram/platform-planner --only tlsca/');
+      expect(secretSteps[0].run).not.toContain('admin/');
       expect(plan.environment).toBe('${{ needs.scope.outputs.environment }}');
       expect(JSON.stringify(wf.jobs.scope)).not.toContain('secrets.');
     });

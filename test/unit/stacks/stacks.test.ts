@@ -11,6 +11,7 @@ type StackJson = {
       bootstrap_servers: string[];
       sasl_password: string;
       tls_enabled: boolean;
+      sasl_username?: string;
       skip_tls_verify?: boolean;
       ca_cert?: string;
     }>;
@@ -81,14 +82,20 @@ describe('stacks of the example fleet', () => {
   it('never writes a password into synthesized JSON: every password is a sensitive variable', () => {
     for (const name of ['platform', ...model.tenants.map((t) => t.id)]) {
       const s = out.stack(name);
-      expect(s.provider.kafka[0].sasl_password).toMatch(/^\$\{var\.admin_password_[a-z-]+\}$/);
+      // the platform stack logs in as the admin (it bootstraps the operators), tenant stacks as the deployer
+      expect(s.provider.kafka[0].sasl_password).toMatch(
+        name === 'platform' ? /^\$\{var\.admin_password_[a-z_]+\}$/ : /^\$\{var\.deployer_password_[a-z_]+\}$/,
+      );
+      expect(s.provider.kafka[0].sasl_username).toBe('${var.kafka_user}');
+      expect(s.variable?.kafka_user).toMatchObject({ default: name === 'platform' ? 'admin' : 'platform-deployer' });
       for (const c of resources(s, 'kafka_user_scram_credential')) {
         expect(c.password).toBeUndefined();
         expect(c.password_wo).toMatch(/^\$\{var\.scram_password_[a-z0-9_-]+\}$/);
       }
       for (const [v, def] of Object.entries(s.variable ?? {})) {
         // the CA bundle of a SASL_SSL cluster is public (and a variable, like every TLS material)
-        if (!v.endsWith('_version') && !v.startsWith('tls_ca_')) expect(def.sensitive).toBe(true);
+        // and who the provider logs in as is a name, not a secret
+        if (!v.endsWith('_version') && !v.startsWith('tls_ca_') && v !== 'kafka_user') expect(def.sensitive).toBe(true);
       }
     }
   });

@@ -10,13 +10,15 @@ describe('plan-only stack runner', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-runner-test-'));
   const stackDir = path.join(dir, 'acme');
   const asked: string[] = [];
-  /** Holds only the admin password, like the pull-request job. */
+  /** Holds only the planner's password, like the pull-request job. */
   const adminOnly: SecretSource = {
-    get: (n) => (n === 'admin/shared' ? 'admin-secret' : undefined),
+    get: (n) => {
+      asked.push(n);
+      return n === 'scram/platform-planner' ? 'planner-secret' : undefined;
+    },
     getOrCreate: async (n) => {
       asked.push(n);
-      if (n !== 'admin/shared') throw new EnvironmentError(`secret "${n}" is missing`);
-      return 'admin-secret';
+      throw new EnvironmentError(`secret "${n}" is missing`);
     },
   };
   const all: SecretSource = { get: (n) => `secret-of-${n}`, getOrCreate: async (n) => `secret-of-${n}` };
@@ -24,7 +26,8 @@ describe('plan-only stack runner', () => {
   beforeAll(() => {
     fs.mkdirSync(stackDir);
     const variable = {
-      admin_password_shared: { ephemeral: true, sensitive: true },
+      kafka_user: { default: 'platform-deployer' },
+      deployer_password_shared: { ephemeral: true, sensitive: true },
       scram_password_acme__app: { ephemeral: true, sensitive: true },
       scram_password_acme__app_version: { default: '1' },
     };
@@ -32,21 +35,22 @@ describe('plan-only stack runner', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('feeds placeholders for SCRAM passwords and asks the secret source for the admin password only', async () => {
+  it('logs in as the planner, feeds placeholders for SCRAM passwords and asks for the planner password only', async () => {
     asked.length = 0;
     expect(await secretVariables(stackDir, adminOnly, { planOnly: true })).toEqual({
-      TF_VAR_admin_password_shared: 'admin-secret',
+      TF_VAR_kafka_user: 'platform-planner',
+      TF_VAR_deployer_password_shared: 'planner-secret',
       TF_VAR_scram_password_acme__app: PLAN_ONLY_PASSWORD,
     });
-    expect(asked).toEqual(['admin/shared']);
+    expect(asked).toEqual(['scram/platform-planner']);
   });
 
-  it('feeds the real passwords otherwise (deploy), and fails without them', async () => {
+  it('logs in as the stack default (the deployer) otherwise, with the real passwords, and fails without them', async () => {
     expect(await secretVariables(stackDir, all)).toEqual({
-      TF_VAR_admin_password_shared: 'secret-of-admin/shared',
+      TF_VAR_deployer_password_shared: 'secret-of-scram/platform-deployer',
       TF_VAR_scram_password_acme__app: 'secret-of-scram/acme.app',
     });
-    await expect(secretVariables(stackDir, adminOnly)).rejects.toThrow('secret "scram/acme.app" is missing');
+    await expect(secretVariables(stackDir, adminOnly)).rejects.toThrow('secret "scram/platform-deployer" is missing');
   });
 
   it('refuses apply and destroy without running terraform', async () => {

@@ -25,7 +25,15 @@ class FakeIdentities {
 
   constructor(readonly model: Model) {
     for (const c of Object.keys(model.env.clusters)) {
-      this.users.set(c, new Map([['admin', [ADMIN]]]));
+      // the admin, and the operator principals the platform stack makes on every cluster
+      this.users.set(
+        c,
+        new Map([
+          ['admin', [ADMIN]],
+          ['platform-deployer', [PRINCIPAL_SCRAM]],
+          ['platform-planner', [PRINCIPAL_SCRAM]],
+        ]),
+      );
       this.quotas.set(c, []);
     }
     const placed = [
