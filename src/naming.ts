@@ -134,6 +134,8 @@ export const secretNames = {
   scram: secretName,
   admin: (cluster: string) => `admin/${cluster}`,
   controller: (cluster: string) => `controller/${cluster}`,
+  /** The password of the local state database (`kafka-tenancy local state-db`). */
+  stateDb: () => 'state-db/owner',
 };
 
 /**
