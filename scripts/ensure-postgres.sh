@@ -4,8 +4,10 @@
 # keeps initdb, postgres and pg_ctl there, off PATH). Installs `postgresql` with apt only when no server is there;
 # that needs root (CI runs as root; a developer without root installs `postgresql` once by hand). Quick when it is
 # installed: no apt call at all. `KAFKA_TENANCY_PG_BIN` overrides the folder (another distribution, a build of
-# one's own). The package's own cluster (postgresql.service) is neither needed nor started: the harness runs a
-# throwaway instance with its own data folder.
+# one's own). The package's own `main` cluster (which its install may create and start on port 5432) is not used:
+# the harness runs throwaway instances with their own data folders and ports (src/local/state-db.ts).
+# PostgreSQL refuses to run as root; as root the harness runs the server as the `postgres` user the package
+# creates (setpriv, which execs, so the started pid is the postmaster), checked below.
 set -euo pipefail
 
 server_bin() {

@@ -32,7 +32,9 @@ const rootOption = () =>
 const environmentOf = (o: LocalOptions) => loadEnvironment(o.env, path.resolve(o.root));
 
 export function localCommand(): Command {
-  const cmd = new Command('local').description('run the local Kafka platform: two KRaft clusters on 127.0.0.1');
+  const cmd = new Command('local').description(
+    'run the local Kafka platform: two KRaft clusters on 127.0.0.1 (and, for pg state, a throwaway PostgreSQL)',
+  );
   cmd.addHelpText('before', 'Example:\n  kafka-tenancy local up && kafka-tenancy local status\n');
 
   cmd
@@ -125,9 +127,10 @@ function stateDbCommand(): Command {
     .addOption(envOption('environment (environments/<name>.yaml)', false))
     .addOption(rootOption())
     .addOption(
-      new Option('--port <port>', 'TCP port on 127.0.0.1 (kept for later runs)')
-        .argParser(port)
-        .default(undefined, `the last one used, else ${DEFAULT_STATE_DB_PORT}`),
+      new Option(
+        '--port <port>',
+        `TCP port on 127.0.0.1, remembered for later runs (default: the last one used, else ${DEFAULT_STATE_DB_PORT})`,
+      ).argParser(port),
     )
     .action(async (o: LocalOptions & { port?: number }) => {
       const env = environmentOf(o);
