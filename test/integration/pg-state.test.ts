@@ -4,13 +4,13 @@
  * built CLI in child processes as a user runs it:
  *
  *   1. a fleet of two tenants deploys with its state in the database (one `states` row per stack, in the stack's
- *      own schema, holding the tenant's topics; no local state file), and a re-deploy has nothing to do;
+ *      own schema, holding the tenant's topics; no local state file); a re-deploy and a plan have nothing to do;
  *   2. two deploys of one stack at once: the second fails on Terraform's pg advisory lock at once, or, with
  *      `--lock-timeout`, waits for it; the state is intact afterwards and a third deploy has nothing to do. The
  *      two runs have different KAFKA_TENANCY_LOCAL_DIRs (each its own environment lock and synth folder), so the
  *      only thing that can keep them apart is the lock in the database;
- *   3. an unreachable database, or no connection string at all, stops a deploy before any terraform run with an
- *      error naming the backend and the variable; the state does not change.
+ *   3. an unreachable database, or no connection string at all, stops deploy (and plan) before any terraform run
+ *      with an error naming the backend and the variable; the state does not change, no secret is printed.
  *
  * Races are decided by signals, not sleeps: the first deploy's terraform is stopped (SIGSTOP) once pg_locks
  * shows it holding the stack's advisory lock (and still after the stop), the second one runs against it, and
@@ -321,7 +321,7 @@ describe('the pg state backend on a real PostgreSQL', () => {
   const alpha = `pga${sfx}`;
   const beta = `pgb${sfx}`;
 
-  it('deploys a fleet with its state in the database, and a re-deploy has nothing to do', async () => {
+  it('deploys a fleet with its state in the database; a re-deploy and a plan have nothing to do', async () => {
     fs.writeFileSync(path.join(root, 'tenants', `${alpha}.yaml`), tenantYaml(alpha, ['orders', 'payments']));
     fs.writeFileSync(path.join(root, 'tenants', `${beta}.yaml`), tenantYaml(beta, ['events']));
 
@@ -341,6 +341,17 @@ describe('the pg state backend on a real PostgreSQL', () => {
     // --refresh: terraform really plans against the state it reads back from the database
     const again = await deployJson(['--refresh']);
     expect(again.stacks.map((s) => s.outcome)).toEqual(['no-changes', 'no-changes', 'no-changes']);
+
+    // and the pull-request path plans against the same state: nothing to do
+    const plan = await startCli(['plan', '--env', ENV, '--root', root, '--out', path.join(work, 'plans'), '--json'])
+      .done;
+    expectOk('plan', plan);
+    expect((JSON.parse(plan.stdout) as { total: Record<string, number> }).total).toEqual({
+      add: 0,
+      change: 0,
+      replace: 0,
+      remove: 0,
+    });
   });
 
   it("two deploys of one stack at once: the second fails on, or waits for, the database's lock; state stays intact", async () => {
@@ -429,7 +440,7 @@ describe('the pg state backend on a real PostgreSQL', () => {
     expect(third.stacks.map((s) => s.outcome)).toEqual(['no-changes', 'no-changes', 'no-changes']);
   });
 
-  it('an unreachable database or a missing connection string stops a deploy before terraform, naming both', async () => {
+  it('an unreachable database or a missing connection string stops deploy and plan before terraform, naming both', async () => {
     const snapshot = () => ['platform', alpha, beta].map((s) => JSON.stringify(stateRow(s)));
     const before = snapshot();
     // a loopback port nobody listens on: bound and released just now
@@ -450,6 +461,14 @@ describe('the pg state backend on a real PostgreSQL', () => {
     );
     expect(unreachable.stderr).toContain('nothing was changed');
     expect(unreachable.stderr).not.toMatch(/\] (init|plan|apply)\b/); // no terraform ran
+
+    const unreachablePlan = await startCli(['plan', '--env', ENV, '--root', root, '--out', path.join(work, 'plans')], {
+      KAFKA_TENANCY_PG_CONN_STR: conn,
+    }).done;
+    expect(unreachablePlan.status).toBe(1);
+    expect(unreachablePlan.stderr).toContain(
+      `the database at 127.0.0.1:${closedPort} from KAFKA_TENANCY_PG_CONN_STR does not answer`,
+    );
 
     const missing = await startCli(['deploy', '--env', ENV, '--root', root], { KAFKA_TENANCY_PG_CONN_STR: undefined })
       .done;
