@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): sets everything up from nothing — npm deps, Kafka jars (Maven), the Mongey
-# provider (Go), terraform/tofu, Debian's chromium (apt, for the HTML report's browser test), the two local
-# clusters — runs unit, browser and integration tests, and stops the clusters it started. Caches live under
-# ~/.cache/kafka-tenancy, so a second run is quick.
+# provider (Go), terraform/tofu, Debian's chromium (apt, for the HTML report's browser test) and postgresql (apt,
+# for the pg state backend test), the two local clusters — runs unit, browser and integration tests, and stops the
+# clusters it started. Caches live under ~/.cache/kafka-tenancy, so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -14,6 +14,8 @@ phase_start "lint"; npx eslint --max-warnings=0 . ; npx prettier --check . ; pha
 phase_start "toolchain (jars, provider, cli)"; cli local install; phase_end
 phase_start "toolchain (actionlint)"; bash scripts/actionlint.sh >/dev/null; phase_end
 phase_start "toolchain (chromium)"; CHROMIUM="$(bash scripts/ensure-chromium.sh)"; export CHROMIUM; phase_end
+# the pg state backend test needs a PostgreSQL server; no server, no green run (the test fails loudly too)
+phase_start "toolchain (postgresql)"; KAFKA_TENANCY_PG_BIN="$(bash scripts/ensure-postgres.sh)"; export KAFKA_TENANCY_PG_BIN; phase_end
 
 STARTED_CLUSTERS=0
 cleanup() {

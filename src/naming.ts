@@ -139,6 +139,8 @@ export const secretNames = {
   /** mTLS client certificate and key of a cluster (`security.clientCertificate: true`). */
   tlsClientCert: (cluster: string) => `tlscert/${cluster}`,
   tlsClientKey: (cluster: string) => `tlskey/${cluster}`,
+  /** The password of the local state database (`kafka-tenancy local state-db`). */
+  stateDb: () => 'state-db/owner',
 };
 
 /**

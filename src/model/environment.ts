@@ -129,9 +129,25 @@ export const EnvironmentSchema = z.strictObject({
       bucket: z.string(),
       region: z.string(),
       keyPrefix: z.string().default('kafka-tenancy'),
-      dynamodbTable: z.string().optional(),
+      useLockfile: z.boolean().optional().meta({
+        description:
+          'lock with a .tflock object beside the state (use_lockfile, Terraform >= 1.10); default: true unless dynamodbTable is set',
+      }),
+      dynamodbTable: z.string().optional().meta({
+        description: 'deprecated (Terraform >= 1.10 deprecates DynamoDB locking): set useLockfile: true instead',
+      }),
     }),
-    z.strictObject({ backend: z.literal('pg'), connStrEnv: z.string().default('KAFKA_TENANCY_PG_CONN_STR') }),
+    z.strictObject({
+      backend: z.literal('pg'),
+      connStrEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+        .default('KAFKA_TENANCY_PG_CONN_STR')
+        .meta({
+          description:
+            'environment variable holding the PostgreSQL connection string (terraform gets it as PG_CONN_STR)',
+        }),
+    }),
   ]),
   sharedTopics: z
     .array(

@@ -112,6 +112,7 @@ export const REVOKED_CREDENTIAL_VERSION = 'revoked';
 
 /**
  * Non-secret variable of a stack with remote state: true only while the stack has no state at all, so its ledger
- * does not try to read it back (TopicLedger). Our runner sets it when `terraform state pull` prints nothing.
+ * does not try to read it back (TopicLedger). Our runner sets it when `terraform state pull` prints nothing, or a
+ * state with no resources and no outputs (pg keeps an empty state as the sentinel of a new workspace).
  */
 export const NEW_STACK_VARIABLE = 'kafka_tenancy_new_stack';

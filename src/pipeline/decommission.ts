@@ -25,6 +25,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckFailed, EnvironmentError, ValidationError } from '../errors';
 import { StackRunner, type StackRunnerOptions } from '../terraform/runner';
+import { checkStateBackend } from '../terraform/state-backend';
 import type { TerraformCli } from '../toolchain/toolchain';
 import type { Model, TenantModel } from '../model/types';
 import type { SecretSource } from '../secrets';
@@ -160,6 +161,7 @@ export async function decommission(opts: DecommissionOptions): Promise<Decommiss
   synthesize(opts.model, opts.synthOut);
   const stackDir = path.join(opts.synthOut, 'stacks', tenant.id);
   const runner = new StackRunner(stackDir, opts.cli, opts.secrets, opts.runner);
+  await checkStateBackend(opts.model.env);
   log(`[${tenant.id}] init`);
   await runner.init();
 
@@ -273,6 +275,7 @@ export async function finalizeDecommission(opts: FinalizeOptions): Promise<Final
     decommissioningTenant(opts.model, opts.tenantId);
     synthesize(opts.model, opts.synthOut);
     const stackDir = path.join(opts.synthOut, 'stacks', tenant.id);
+    await checkStateBackend(opts.model.env);
     await new StackRunner(stackDir, opts.cli, opts.secrets, opts.runner).init();
     state = await currentState(opts.model.env, tenant.id, opts.cli, stackDir);
     rm = (addresses) => terraform(opts.cli, stackDir, ['state', 'rm', '-no-color', ...addresses]);

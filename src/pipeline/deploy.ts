@@ -8,6 +8,7 @@ import { reusedTenantIdProblems, reviewBlockerProblems } from './guards';
 import { reviewContext, reviewPlans, type ReviewContext } from '../review';
 import { beforeFromState, beforesFromBase, changeProblems } from './preflight';
 import { readLocalState, terraformState } from '../terraform/state';
+import { checkStateBackend } from '../terraform/state-backend';
 import { deployedTopics, redactPlan, stateResources, type TfAction, type TfPlan } from '../terraform/json';
 import { secretNames, type SecretSource } from '../secrets';
 import { loginAnswer } from '../kafka/client';
@@ -334,8 +335,9 @@ async function deployStacks(opts: DeployOptions): Promise<StackDeployResult[]> {
       `; up to ${parallelism} terraform process(es) at once`,
   );
 
-  // Every cluster answers before the first terraform run (bounded), or nothing happens. Skipped stacks' clusters
-  // too: a run that reports stacks as deployed has seen their clusters answer.
+  // The state database and every cluster answer before the first terraform run (bounded), or nothing happens.
+  // Skipped stacks' clusters too: a run that reports stacks as deployed has seen their clusters answer.
+  await checkStateBackend(model.env);
   const clusters = [...new Set(selected.map((s) => stackCluster(model, s)))];
   await Promise.all(clusters.map((c) => liveTopics(c)));
 

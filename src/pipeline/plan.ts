@@ -14,6 +14,7 @@ import { ValidationError, type Problem } from '../errors';
 import { selectStacks } from './deploy';
 import { operatorTopicLister, type TopicLister } from './live-topics';
 import { StackRunner, type StackRunnerOptions } from '../terraform/runner';
+import { checkStateBackend } from '../terraform/state-backend';
 import type { TerraformCli } from '../toolchain/toolchain';
 import type { Model } from '../model/types';
 import type { SecretSource } from '../secrets';
@@ -87,7 +88,8 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
     ]),
   );
   const liveTopics = opts.liveTopics ?? operatorTopicLister(opts.model.env, opts.secrets, 'planner');
-  // Every cluster answers before the first terraform run (bounded), as for deploy.
+  // The state database and every cluster answer before the first terraform run (bounded), as for deploy.
+  await checkStateBackend(opts.model.env);
   const clusters = new Set(
     selected.map((s) => opts.model.tenants.find((t) => t.id === s)?.cluster ?? opts.model.env.sharedCluster),
   );

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
+import { LocalBackend, PgBackend, type PgBackendConfig, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
 import { KafkaProvider } from '../../gen/providers/kafka/provider';
 import type { ClusterSecurity, Environment } from '../model/environment';
 import {
@@ -158,13 +158,20 @@ function configureBackend(
         encrypt: true,
         dynamodbTable: state.dynamodbTable,
       });
+      // S3-native locking (Terraform >= 1.10, OpenTofu >= 1.10); cdktf 0.21 predates the attribute. With both set,
+      // Terraform takes both locks: the way to move off a DynamoDB table.
+      if (state.useLockfile ?? state.dynamodbTable === undefined) {
+        stack.addOverride('terraform.backend.s3.use_lockfile', true);
+      }
       return { backend: 's3', config: { bucket: state.bucket, region: state.region, key } };
     }
     case 'pg': {
-      // The connection string is a secret: terraform reads it from PG_CONN_STR at init, so it is never
-      // synthesized (cdktf's PgBackend class insists on a literal conn_str, hence the raw override).
+      // The connection string is a secret: terraform reads it from PG_CONN_STR, which the CLI sets from the
+      // variable the environment names (src/terraform/state-backend.ts), so it is never synthesized (cdktf's
+      // PgBackend type insists on a literal conn_str, hence the cast; an override would add a second backend
+      // beside the local one cdktf puts into a stack without a backend construct).
       const schema = `kafka_tenancy_${env.name}_${name.replace(/-/g, '_')}`;
-      stack.addOverride('terraform.backend', { pg: { schema_name: schema } });
+      new PgBackend(stack, { schemaName: schema } as PgBackendConfig);
       return { backend: 'pg', config: { schema_name: schema } };
     }
   }

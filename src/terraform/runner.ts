@@ -19,6 +19,33 @@ export function isTransientProviderError(err: unknown): boolean {
   return err instanceof EnvironmentError && TRANSIENT_PROVIDER_ERROR.test(err.message);
 }
 
+/**
+ * The pg backend's momentary conflicts between *different* stacks sharing one database, not another run on this
+ * stack: a stack's first `init` creates its workspace holding the database-wide advisory lock -1, which every
+ * other stack's lock takes for an instant too ("already locked for workspace creation"), and two first inits
+ * may race on `CREATE SEQUENCE IF NOT EXISTS` (a unique violation in pg_type / pg_class). Nothing was locked or
+ * changed when they happen, so the command is simply run again (bounded). A lock held by another run on the
+ * same stack ("Workspace is already locked") is not one of these: that is `-lock-timeout`'s business.
+ */
+const PG_CREATION_RACE =
+  /already locked for workspace creation|duplicate key value violates unique constraint "pg_(type|class|namespace)_/i;
+const PG_CREATION_RETRIES = 5;
+
+/**
+ * `state pull` of a stack never applied: nothing (s3), or, from a backend that creates the workspace on first
+ * use (pg writes an empty state as its sentinel row), a state with no resources and no outputs, which
+ * `terraform_remote_state` calls "no stored state" just the same.
+ */
+export function isEmptyState(pulled: string): boolean {
+  if (pulled.trim() === '') return true;
+  try {
+    const state = JSON.parse(pulled) as { resources?: unknown[]; outputs?: Record<string, unknown> };
+    return (state.resources ?? []).length === 0 && Object.keys(state.outputs ?? {}).length === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Result of `plan -detailed-exitcode`. */
 export type PlanOutcome = 'no-changes' | 'changes';
 
@@ -118,11 +145,12 @@ export class StackRunner {
     args: string[],
     okStatuses: number[] = [0],
   ): Promise<{ status: number; stdout: string; stderr: string }> {
-    const res = await runSupervised(this.cli.bin, args, {
-      cwd: this.stackDir,
-      env: terraformEnv({ ...this.runEnv, ...(await this.secretEnv()) }),
-      timeoutMs: this.timeoutMs,
-    });
+    let res = await this.run(args);
+    for (let attempt = 1; attempt < PG_CREATION_RETRIES && !okStatuses.includes(res.status); attempt++) {
+      if (res.timedOut || !PG_CREATION_RACE.test(`${res.stdout}\n${res.stderr}`)) break;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+      res = await this.run(args);
+    }
     const out = `${res.stdout}\n${res.stderr}`.trim().split('\n').slice(-40).join('\n');
     if (res.timedOut) {
       throw new EnvironmentError(
@@ -143,6 +171,14 @@ export class StackRunner {
     return res;
   }
 
+  private async run(args: string[]) {
+    return runSupervised(this.cli.bin, args, {
+      cwd: this.stackDir,
+      env: terraformEnv({ ...this.runEnv, ...(await this.secretEnv()) }),
+      timeoutMs: this.timeoutMs,
+    });
+  }
+
   private lockArgs(): string[] {
     return [`-lock-timeout=${Math.ceil(this.lockTimeoutMs / 1000)}s`];
   }
@@ -152,7 +188,7 @@ export class StackRunner {
     // A remote-state stack reads its own state back at plan time (TopicLedger), which fails while none exists.
     if (declaresVariable(this.stackDir, NEW_STACK_VARIABLE)) {
       const pulled = await this.tf(['state', 'pull']);
-      if (pulled.stdout.trim() === '') this.runEnv[`TF_VAR_${NEW_STACK_VARIABLE}`] = 'true';
+      if (isEmptyState(pulled.stdout)) this.runEnv[`TF_VAR_${NEW_STACK_VARIABLE}`] = 'true';
     }
   }
 

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { CheckFailed } from '../../errors';
 import { readyToolchain } from '../../terraform/runner';
+import { exportStateBackendEnv } from '../../terraform/state-backend';
 import { decommission, finalizeDecommission } from '../../pipeline/decommission';
 import { secretSourceFor } from '../../secrets';
 import { diag, table } from '../output';
@@ -36,6 +37,7 @@ export function decommissionCommand(): Command {
   );
   return withRunOptions(cmd).action(async (tenantId: string, o: DecommissionCliOptions) => {
     const model = projectModel(o);
+    exportStateBackendEnv(model.env);
     const cli = readyToolchain(diag);
     const secrets = secretSourceFor(model.env);
     const runner = { timeoutMs: o.timeout, lockTimeoutMs: o.lockTimeout };

@@ -9,6 +9,7 @@ import { environmentWarnings } from '../../model/rules/environment';
 import { synthesize } from '../../stacks/synth';
 import { deploy, describeChangeCounts, totalChangeCounts } from '../../pipeline/deploy';
 import { readyToolchain } from '../../terraform/runner';
+import { exportStateBackendEnv } from '../../terraform/state-backend';
 import { secretSourceFor } from '../../secrets';
 import { checkRemovedTenants, refuseRemovedTenants } from '../../pipeline/affected';
 import { deployDocument, diag, printJson, table, validateDocument } from '../output';
@@ -222,6 +223,7 @@ async function deployAction(stacks: string[], o: DeployCliOptions): Promise<void
     refuseRemovedTenants(checkRemovedTenants({ root, base: o.base, model, tenantsDir: tenantsDirOf(o) }));
     base = baseModel({ env: o.env, tenantsDir: o.tenantsDir, root }, o.base);
   }
+  exportStateBackendEnv(model.env);
   const cli = readyToolchain(diag);
   const t0 = Date.now();
   const results = await lockedRun(o, ['deploy', ...stacks].join(' '), o.out, async (outdir) => {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { ValidationError } from '../../errors';
 import { readyToolchain } from '../../terraform/runner';
+import { exportStateBackendEnv } from '../../terraform/state-backend';
 import { checkRemovedTenants, computeAffected, refuseRemovedTenants } from '../../pipeline/affected';
 import { planStacks } from '../../pipeline/plan';
 import { secretSourceFor } from '../../secrets';
@@ -64,6 +65,7 @@ async function planAction(stacks: string[], o: PlanCliOptions, cmd: Command): Pr
   if (o.affected && stacks.length) cmd.error('error: give stack names or --affected, not both', { exitCode: 2 });
   const root = path.resolve(o.root);
   const model = projectModel(o);
+  exportStateBackendEnv(model.env);
   let selected: string[] | undefined = stacks.length ? stacks : undefined;
   let allowedRemovals: string[] = [];
   if (o.affected) {

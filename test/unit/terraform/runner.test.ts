@@ -92,8 +92,13 @@ describe('stack runner and a remote state that does not exist yet', () => {
     expect(await seen()).toBe('true');
   });
 
-  it('leaves the read on as soon as any state exists', async () => {
-    fs.writeFileSync(path.join(stackDir, 'state'), '{"version":4}');
+  it("also for pg's sentinel: the empty state a new workspace starts with (no resources, no outputs)", async () => {
+    fs.writeFileSync(path.join(stackDir, 'state'), '{"version":4,"serial":0,"lineage":"","outputs":{},"resources":[]}');
+    expect(await seen()).toBe('true');
+  });
+
+  it('leaves the read on as soon as a state holds anything (the ledger writes outputs on the first apply)', async () => {
+    fs.writeFileSync(path.join(stackDir, 'state'), '{"version":4,"outputs":{"kafka_tenancy_topics":{"value":[]}}}');
     expect(await seen()).toBe('unset');
   });
 });
