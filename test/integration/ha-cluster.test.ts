@@ -12,9 +12,8 @@
  *   5. zero acknowledged records lost: per partition, the count and a checksum of the acknowledged records equal
  *      those of the acknowledged records in the log (read afresh by a platform consumer after the rejoin), in order,
  *      each at the offset the broker acknowledged; what the live platform consumer read through the fault is printed.
- *      "Acknowledged" is the broker's produce answer per partition, not a resolved send(): kafkajs 2.2.4 can resolve
- *      a multi-partition send() without writing the records of a partition whose leader died (tulios/kafkajs#1303);
- *      the test counts those and prints them;
+ *      "Acknowledged" is the broker's produce answer for the record's partition, one partition per send(): kafkajs
+ *      2.2.4's multi-partition send() loses records across a leader failure on its own (see the producer below);
  *   6. verify passes again.
  *
  * Every wait is bounded and decided by a broker answer (registered brokers, ISRs, high watermarks), never by a
@@ -280,11 +279,16 @@ describe('a three-broker local cluster (local-ha shape)', () => {
     const seen = new Map<number, Map<string, string>>();
     consumer = await reader('live', seen);
 
-    // the tenant producer: acks=all, idempotent, a known sequence, one record per partition each batch. A record is
-    // acknowledged when the broker's produce answer for its partition says so (kafkajs' RecordMetadata, error 0,
-    // with the offset it was written at); a send() that resolves without one for a partition did not get it acked
-    // (kafkajs 2.2.4 re-sends a failed produce only to brokers that have not answered yet, so records whose
-    // partition moved to a broker that had already answered are dropped silently: tulios/kafkajs#1303).
+    // the tenant producer: acks=all, idempotent, a known sequence, one record per partition each batch, one send()
+    // per partition. A record is acknowledged when the broker's produce answer for its partition says so (kafkajs'
+    // RecordMetadata, error 0, with the offset it was written at). One partition per send() because kafkajs 2.2.4's
+    // multi-partition send() is not safe across a leader failure: it re-sends a failed produce only to brokers that
+    // have not answered yet, so a partition that moved to a broker that had answered is skipped and send() resolves
+    // without writing it (tulios/kafkajs#1303); its idempotent sequence is rolled back, and the next record of that
+    // partition reuses it, so if the first one did reach the log the broker deduplicates the second as a retry of
+    // the first and acknowledges it at the first one's offset. Both were seen here with 6-partition sends (a record
+    // "acknowledged" at an offset holding another): client-side losses, not the cluster's. The checks below still
+    // catch either (a partition missing from the answer; a record not at its acknowledged offset).
     const acked = new Map<number, Array<{ value: string; offset: string }>>(before.map((p) => [p.partitionId, []]));
     const unacked: string[] = [];
     const resolvedWithoutAck: string[] = [];
@@ -304,29 +308,40 @@ describe('a three-broker local cluster (local-ha shape)', () => {
     const produceLoop = (async () => {
       for (let i = 0; i < MAX_BATCHES && !stop; i++) {
         const records = before.map((p) => ({ partition: p.partitionId, value: `${runId}:${seq++}` }));
-        try {
-          const answers = await withDeadline(
-            producer!.send({ topic: TOPIC, acks: -1, messages: records.map((r) => ({ ...r, key: null })) }),
-            60_000,
-            'produce',
-          );
-          const offsets = new Map(
-            answers.filter((a) => a.topicName === TOPIC && a.errorCode === 0).map((a) => [a.partition, a.baseOffset]),
-          );
-          for (const r of records) {
-            const offset = offsets.get(r.partition);
-            if (offset === undefined) resolvedWithoutAck.push(`p${r.partition}:${r.value}`);
-            else acked.get(r.partition)!.push({ value: r.value, offset });
+        const sends = await Promise.allSettled(
+          records.map((r) =>
+            withDeadline(
+              producer!.send({
+                topic: TOPIC,
+                acks: -1,
+                messages: [{ partition: r.partition, key: null, value: r.value }],
+              }),
+              60_000,
+              'produce',
+            ),
+          ),
+        );
+        let failed = false;
+        sends.forEach((res, k) => {
+          const r = records[k]!;
+          if (res.status === 'rejected') {
+            // a signal, not a failure: the record may or may not be in the log; only acknowledged ones must be
+            const type = kafkaErrorType(res.reason);
+            errors.set(type, (errors.get(type) ?? 0) + 1);
+            unacked.push(r.value);
+            failed = true;
+            return;
           }
-          batches++;
-        } catch (e) {
-          // a signal, not a failure: the records may or may not be in the log; only acknowledged ones must be
-          const type = kafkaErrorType(e);
-          errors.set(type, (errors.get(type) ?? 0) + 1);
-          unacked.push(...records.map((r) => r.value));
+          const answer = res.value.find((a) => a.topicName === TOPIC && a.partition === r.partition);
+          if (answer?.errorCode === 0 && answer.baseOffset !== undefined)
+            acked.get(r.partition)!.push({ value: r.value, offset: answer.baseOffset });
+          else resolvedWithoutAck.push(`p${r.partition}:${r.value}`);
+        });
+        if (failed) {
+          // a fresh producer id: no idempotent sequence of an ambiguous failure is ever reused for other records
           await producer!.disconnect().catch(() => undefined);
           producer = await newProducer().catch(() => producer);
-        }
+        } else batches++;
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
@@ -459,7 +474,7 @@ describe('a three-broker local cluster (local-ha shape)', () => {
         `rejoin → compare), ${batches} batches, ${rows.reduce((n, r) => n + r.acked, 0)} records acknowledged, ` +
         `${unacked.length} refused, producer errors: ${[...errors].map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}, ` +
         `send() resolved without a broker acknowledgement for ${resolvedWithoutAck.length} record(s)` +
-        `${resolvedWithoutAck.length ? ` (${resolvedWithoutAck.join(' ')}; kafkajs#1303; not counted as acknowledged)` : ''}\n` +
+        `${resolvedWithoutAck.length ? ` (${resolvedWithoutAck.join(' ')}; not counted as acknowledged)` : ''}\n` +
         rows
           .map(
             (r) =>
@@ -472,6 +487,7 @@ describe('a three-broker local cluster (local-ha shape)', () => {
           .map((r) => `p${r.partition} ${r.inLog}/${r.acked}${r.lost.length ? ` missed ${r.lost.join(' ')}` : ''}`)
           .join(', '),
     );
+    expect(resolvedWithoutAck).toEqual([]);
     for (const r of rows) {
       expect(r.lost).toEqual([]);
       expect(r.moved).toBe(0);
