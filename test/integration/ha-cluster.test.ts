@@ -381,6 +381,18 @@ describe('a three-broker local cluster (local-ha shape)', () => {
       `broker ${victim} fenced and out of every ISR ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill: ` +
         shrunk.map((p) => `p${p.partitionId} leader ${p.leader} isr [${p.isr.join(',')}]`).join('; '),
     );
+    // `local status` says so: the cluster is degraded, the killed node's pid file names a process that is gone
+    const st = await cli(['local', 'status', '--json'], 60_000);
+    expectOk('local status', st);
+    const [shared] = JSON.parse(st.stdout) as Array<{
+      state: string;
+      ready: boolean;
+      nodes: Array<{ id: number; state: string }>;
+    }>;
+    expect(shared).toMatchObject({ state: 'degraded', ready: false });
+    expect(shared!.nodes.map((n) => [n.id, n.state])).toEqual(
+      [1, 2, 3].map((id) => [id, id === victim ? 'stale-pid' : 'running']),
+    );
     const atShrink = batches;
     await batchesReach(atShrink + BATCHES_PER_STAGE, 'acknowledged batches with two brokers (2 in sync = min ISR)');
 
