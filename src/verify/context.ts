@@ -19,6 +19,7 @@ import { withDeadline } from '../kafka/deadline';
 import { ClusterHealth, ClusterUnreachable, PROBE_DEADLINE_MS } from './health';
 import { RawSession } from './raw';
 import type { ClientQuotaEntry, ScramCredentialInfo } from './admin-protocol';
+import type { PartitionReplicas } from './replication';
 import { VERIFICATION_MARKER_HEADER } from '../sdk/keys';
 
 /** Super users of every cluster the platform runs (see src/local/cluster.ts); exempt from ACL findings. */
@@ -66,6 +67,8 @@ export interface Actor {
 export interface LiveTopic {
   readonly partitions: number;
   readonly replicationFactor: number;
+  /** Leader, replicas and in-sync replicas of every partition, from the same metadata answer. */
+  readonly partitionReplicas: readonly PartitionReplicas[];
   /** Every config of the topic with its value and whether it is a per-topic override. */
   readonly configs: ReadonlyMap<string, { readonly value: string | null; readonly override: boolean }>;
 }
@@ -334,6 +337,13 @@ export class VerifyContext {
       topics.set(t.name, {
         partitions: t.partitions.length,
         replicationFactor: Math.max(0, ...t.partitions.map((p) => p.replicas.length)),
+        partitionReplicas: t.partitions.map((p) => ({
+          partition: p.partitionId,
+          leader: p.leader,
+          replicas: p.replicas,
+          isr: p.isr,
+          offline: p.offlineReplicas ?? [],
+        })),
         configs: new Map(
           (cfg?.configEntries ?? []).map((e) => [
             e.configName,

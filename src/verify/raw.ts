@@ -6,7 +6,10 @@
  * oracle of KAFKA-19234 lives precisely in the produce path). They also retry, look up coordinators and hide
  * per-partition error codes. A raw request is sent as is to the bootstrap broker, answered once, and its error code
  * is the observation. Authorization precedes leadership and coordinator checks in every handler, so the bootstrap
- * broker gives the authorization answer on a cluster of any size.
+ * broker gives the authorization answer on a cluster of any size. Only an authorized produce, fetch or list-offsets
+ * needs the partition's leader (a follower answers NOT_LEADER_OR_FOLLOWER, or serves a fetch only up to its own,
+ * lagging high watermark): those go to the leader when the principal may see the topic's metadata, else to the
+ * bootstrap broker as before.
  *
  * This uses kafkajs internals (the Cluster a `Kafka` instance builds, its seed `Broker`, the broker's connection
  * pool and the protocol error table). kafkajs is pinned to exactly 2.2.4 and unmaintained (harness notes B), so these
@@ -48,7 +51,12 @@ interface FetchResponse {
 
 /** kafkajs 2.2.4 `src/broker/index.js`: only what the probes call. Every method throws on a Kafka error code. */
 interface InternalBroker {
-  metadata(topics: string[]): Promise<{ topicMetadata: ReadonlyArray<{ topic: string }> }>;
+  metadata(topics: string[]): Promise<{
+    topicMetadata: ReadonlyArray<{
+      topic: string;
+      partitionMetadata?: ReadonlyArray<{ readonly partitionId: number; readonly leader: number }>;
+    }>;
+  }>;
   produce(req: {
     acks: number;
     timeout: number;
@@ -147,6 +155,10 @@ const UNSUPPORTED_VERSION = 35;
 interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  /** Refreshes the broker list (and the target topics' metadata; a raw session has none). */
+  refreshMetadata(): Promise<void>;
+  /** A connected broker of the cached metadata (kafkajs 2.2.4 `src/cluster/index.js`). */
+  findBroker(req: { nodeId: string }): Promise<InternalBroker & InternalBrokerConnection>;
   readonly brokerPool: { readonly seedBroker?: InternalBroker & InternalBrokerConnection };
 }
 
@@ -193,10 +205,57 @@ export function showAnswer(a: Answer): string {
 }
 
 export class RawSession {
+  /** Leader of a partition (`topic\npartition`) as the session last saw it. */
+  private readonly leaders = new Map<string, InternalBroker & InternalBrokerConnection>();
+
   private constructor(
     private readonly cluster: InternalCluster,
     private readonly broker: InternalBroker & InternalBrokerConnection,
   ) {}
+
+  /**
+   * The broker to send a partition's produce, fetch or list-offsets to: its leader if the principal may see the
+   * topic's metadata and the leader is known, else the bootstrap broker (which answers an unauthorized or unknown
+   * topic or partition exactly as the leader would: authorization and existence precede leadership).
+   */
+  private async leaderOf(topic: string, partition: number): Promise<InternalBroker & InternalBrokerConnection> {
+    const key = `${topic}\n${partition}`;
+    const known = this.leaders.get(key);
+    if (known) return known;
+    let leader: number | undefined;
+    try {
+      const md = await this.broker.metadata([topic]);
+      leader = md.topicMetadata
+        .find((t) => t.topic === topic)
+        ?.partitionMetadata?.find((p) => p.partitionId === partition)?.leader;
+    } catch {
+      return this.broker; // not allowed to describe it (or it does not exist): the request itself gets the answer
+    }
+    if (leader === undefined || leader < 0) return this.broker;
+    let broker: InternalBroker & InternalBrokerConnection;
+    try {
+      broker = await this.cluster.findBroker({ nodeId: String(leader) });
+    } catch {
+      await this.cluster.refreshMetadata();
+      broker = await this.cluster.findBroker({ nodeId: String(leader) });
+    }
+    this.leaders.set(key, broker);
+    return broker;
+  }
+
+  /** Send to the partition's leader; if leadership moved since, find the new leader once and send again. */
+  private async toLeader<T>(
+    topic: string,
+    partition: number,
+    send: (b: InternalBroker & InternalBrokerConnection) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await send(await this.leaderOf(topic, partition));
+    } catch (e) {
+      if (kafkaErrorType(e) !== 'NOT_LEADER_OR_FOLLOWER' || !this.leaders.delete(`${topic}\n${partition}`)) throw e;
+      return send(await this.leaderOf(topic, partition));
+    }
+  }
 
   /**
    * Connect and authenticate. Rejects with the kafkajs error: `kafkaErrorType` gives SASL_AUTHENTICATION_FAILED only
@@ -233,33 +292,35 @@ export class RawSession {
 
   /** Produce one batch to one partition; resolves with the base offset. */
   async produce(topic: string, partition: number, messages: InternalMessage[], acks = -1): Promise<string> {
-    const res = await this.broker.produce({
-      acks,
-      timeout: 10_000,
-      topicData: [{ topic, partitions: [{ partition, messages }] }],
-    });
+    const res = await this.toLeader(topic, partition, (b) =>
+      b.produce({ acks, timeout: 10_000, topicData: [{ topic, partitions: [{ partition, messages }] }] }),
+    );
     return res.topics[0]?.partitions[0]?.baseOffset ?? '?';
   }
 
   /** Fetch from one partition at `offset` (no consumer group involved). */
   async fetch(topic: string, partition: number, offset: string, maxBytes = 1024 * 1024): Promise<KafkaMessage[]> {
-    const res = await this.broker.fetch({
-      replicaId: -1,
-      isolationLevel: READ_COMMITTED,
-      maxWaitTime: 50,
-      minBytes: 0,
-      maxBytes,
-      topics: [{ topic, partitions: [{ partition, fetchOffset: offset, maxBytes }] }],
-    });
+    const res = await this.toLeader(topic, partition, (b) =>
+      b.fetch({
+        replicaId: -1,
+        isolationLevel: READ_COMMITTED,
+        maxWaitTime: 50,
+        minBytes: 0,
+        maxBytes,
+        topics: [{ topic, partitions: [{ partition, fetchOffset: offset, maxBytes }] }],
+      }),
+    );
     return res.responses.flatMap((r) => r.partitions.flatMap((p) => p.messages));
   }
 
   async listOffsets(topic: string, partition = 0): Promise<void> {
-    await this.broker.listOffsets({
-      replicaId: -1,
-      isolationLevel: READ_COMMITTED,
-      topics: [{ topic, partitions: [{ partition, timestamp: -1 }] }],
-    });
+    await this.toLeader(topic, partition, (b) =>
+      b.listOffsets({
+        replicaId: -1,
+        isolationLevel: READ_COMMITTED,
+        topics: [{ topic, partitions: [{ partition, timestamp: -1 }] }],
+      }),
+    );
   }
 
   /** JoinGroup as a new member; leaves again if the broker let it in. */

@@ -33,7 +33,7 @@ const environmentOf = (o: LocalOptions) => loadEnvironment(o.env, path.resolve(o
 
 export function localCommand(): Command {
   const cmd = new Command('local').description(
-    'run the local Kafka platform: two KRaft clusters on 127.0.0.1 (and, for pg state, a throwaway PostgreSQL)',
+    'run the local Kafka platform: KRaft clusters on 127.0.0.1 (one or more brokers each; and, for pg state, a throwaway PostgreSQL)',
   );
   cmd.addHelpText('before', 'Example:\n  kafka-tenancy local up && kafka-tenancy local status\n');
 
@@ -192,6 +192,10 @@ function printStateDbStatus(st: StateDbStatus, toStderr = false): void {
 
 function printStatus(st: Awaited<ReturnType<typeof status>>): void {
   const t = table(['cluster', 'state', 'pid', 'ready', 'bootstrap', 'log']);
-  for (const s of st) t.push([s.name, s.state, s.pid ?? '-', s.ready ? 'yes' : 'no', s.bootstrap, s.logFile]);
+  for (const s of st) {
+    // a multi-broker cluster: one pid per node (`-` for a stopped one), the first node's log
+    const pids = s.nodes.length > 1 ? s.nodes.map((n) => n.pid ?? '-').join(',') : (s.pid ?? '-');
+    t.push([s.name, s.state, pids, s.ready ? 'yes' : 'no', s.bootstrap, s.logFile]);
+  }
   process.stdout.write(t.toString() + '\n');
 }

@@ -69,36 +69,62 @@ const addressKey = (hostPort: string): string => {
 
 /**
  * Two clusters on one `host:port` would be one cluster to every client (and `local up` would start only one):
- * each address — bootstrap servers, and the loopback client and controller ports of a local cluster — belongs to
- * the first cluster that declares it.
+ * each address — bootstrap servers, and the loopback client and controller ports of a local cluster's nodes — belongs
+ * to the first cluster that declares it. Node i (0-based) of a local cluster of n brokers listens on clientPort + i
+ * and controllerPort + i (src/local/cluster.ts), so within one cluster those 2n ports must differ too.
  */
 const CLUSTER_ADDRESS_RULE: EnvironmentRule = {
   code: 'duplicate_address',
-  describe: 'no two clusters share a host:port (bootstrap servers, local client and controller ports)',
+  describe: 'no two clusters (or local nodes) share a host:port (bootstrap servers, local client and controller ports)',
   check: ({ env, file }) => {
     const owners = new Map<string, { cluster: string; path: string }>();
+    /** The first node port of each local address: two nodes of one cluster may not share one either. */
+    const nodeOwners = new Map<string, { cluster: string; path: string }>();
     return Object.entries(env.clusters).flatMap(([name, c]) => {
+      const nodePorts = (kind: 'clientPort' | 'controllerPort', base: number) =>
+        Array.from({ length: c.brokers }, (_, i) => ({
+          address: `127.0.0.1:${base + i}`,
+          path: `clusters.${name}.local.${kind}`,
+          what: i === 0 ? '' : ` (node ${i + 1}: ${kind} + ${i})`,
+          local: true,
+        }));
       const addresses = [
-        ...c.bootstrapServers.map((a, i) => ({ address: a, path: `clusters.${name}.bootstrapServers[${i}]` })),
+        ...c.bootstrapServers.map((a, i) => ({
+          address: a,
+          path: `clusters.${name}.bootstrapServers[${i}]`,
+          what: '',
+          local: false,
+        })),
         ...(c.local
-          ? [
-              { address: `127.0.0.1:${c.local.clientPort}`, path: `clusters.${name}.local.clientPort` },
-              { address: `127.0.0.1:${c.local.controllerPort}`, path: `clusters.${name}.local.controllerPort` },
-            ]
+          ? [...nodePorts('clientPort', c.local.clientPort), ...nodePorts('controllerPort', c.local.controllerPort)]
           : []),
       ];
-      return addresses.flatMap(({ address, path }) => {
-        const owner = owners.get(addressKey(address));
-        if (!owner) owners.set(addressKey(address), { cluster: name, path });
-        if (!owner || owner.cluster === name) return [];
+      return addresses.flatMap(({ address, path, what, local }) => {
+        const key = addressKey(address);
+        const owner = owners.get(key);
+        if (!owner) owners.set(key, { cluster: name, path: path + what });
+        const at = { file, path, code: 'duplicate_address' };
+        if (owner && owner.cluster !== name) {
+          return [
+            {
+              ...at,
+              message:
+                `${address}${what} is the same address as ${owner.path} (cluster "${owner.cluster}"); ` +
+                'two clusters cannot listen on one host:port: give this cluster its own port',
+            },
+          ];
+        }
+        // a cluster lists its own client ports as bootstrap servers; two of its own nodes' ports may never meet
+        if (!local) return [];
+        const node = nodeOwners.get(key);
+        if (!node) nodeOwners.set(key, { cluster: name, path: path + what });
+        if (!node || node.cluster !== name) return [];
         return [
           {
-            file,
-            path,
-            code: 'duplicate_address',
+            ...at,
             message:
-              `${address} is the same address as ${owner.path} (cluster "${owner.cluster}"); ` +
-              'two clusters cannot listen on one host:port: give this cluster its own port',
+              `${address}${what} is also ${node.path} of the same cluster; the nodes of a local cluster of ` +
+              `${c.brokers} brokers listen on ${c.brokers} consecutive client and ${c.brokers} consecutive controller ports: move one range`,
           },
         ];
       });

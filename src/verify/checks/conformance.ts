@@ -1,6 +1,7 @@
 /**
  * Conformance: what is live is what the model declares, as the admin sees it. Topics (partitions, replication,
- * every declared config, no undeclared overrides), no topic under a tenant's prefix the model does not know, no
+ * every declared config — `min.insync.replicas` among them —, no undeclared overrides; every partition fully
+ * replicated: its declared number of replicas, a leader, all replicas in sync), no topic under a tenant's prefix the model does not know, no
  * tenant topic on a cluster the tenant does not live on, every ACL of every principal (nothing missing, nothing
  * extra), no binding that reaches into a namespace from outside, no binding that breaks the hygiene rules, and
  * every identity accounted for: SCRAM users and client quotas exactly as the model declares them.
@@ -27,6 +28,7 @@ import { ACL_EXEMPT, OPERATOR_USERS, PRINCIPAL_SCRAM } from '../context';
 import { PLATFORM, type Scope } from '../scope';
 import type { Pair } from '../pairs';
 import type { Check, CheckOutcome } from '../types';
+import { replicationFindings, replicationSummary } from '../replication';
 
 function topicCheck(ctx: VerifyContext, owner: string, cluster: string, topic: TopicModel, absent: boolean): Check {
   const declared: Array<[string, string]> = [
@@ -65,6 +67,46 @@ function topicCheck(ctx: VerifyContext, owner: string, cluster: string, topic: T
         expected,
         observed: problems.length === 0 ? 'as declared' : problems.join('; '),
         details: problems,
+      };
+    },
+  };
+}
+
+/**
+ * Every partition of a declared topic is fully replicated: the declared replication factor, a leader, and every
+ * replica in sync. A broker that is down or behind fails it, naming the partitions and the brokers, and says whether
+ * the partitions are still above `min.insync.replicas` (acks=all producers go on) or below (they are refused).
+ */
+function replicationCheck(ctx: VerifyContext, owner: string, cluster: string, topic: TopicModel): Check {
+  const minIsr = topic.config['min.insync.replicas'];
+  const decl = {
+    topic: topic.name,
+    replicationFactor: topic.replicationFactor,
+    minInsyncReplicas: minIsr === undefined ? undefined : Number(minIsr),
+  };
+  const expected = `every partition: ${topic.replicationFactor} replica(s), a leader, all in sync`;
+  return {
+    id: `conformance.replication:${topic.name}`,
+    tenant: owner,
+    category: 'conformance',
+    cluster,
+    description: `every partition of ${topic.name} on ${cluster} has its ${topic.replicationFactor} replica(s) and a leader, and all of them are in sync (ISR = replicas)`,
+    run: async () => {
+      const live = (await ctx.snapshot(cluster)).topics.get(topic.name);
+      // a missing topic is conformance.topic's failure; here there is nothing to judge
+      if (!live) return { status: 'skipped', expected, observed: `not judged: ${topic.name} is missing on ${cluster}` };
+      const findings = replicationFindings(decl, live.partitionReplicas);
+      return {
+        status: findings.length === 0 ? 'pass' : 'fail',
+        expected,
+        observed:
+          findings.length === 0
+            ? `${live.partitions} partition(s) fully replicated`
+            : `${replicationSummary(findings, live.partitions)}: ${findings
+                .slice(0, 2)
+                .map((f) => f.message)
+                .join('; ')}${findings.length > 2 ? '; …' : ''}`,
+        details: findings.map((f) => f.message),
       };
     },
   };
@@ -463,6 +505,7 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
   for (const t of model.tenants.filter((x) => scope.has(x.id))) {
     const absent = t.lifecycle === 'decommissioning' && t.deleteData;
     for (const topic of t.topics) checks.push(topicCheck(ctx, t.id, t.cluster, topic, absent));
+    if (!absent) for (const topic of t.topics) checks.push(replicationCheck(ctx, t.id, t.cluster, topic));
     // Retired with deleteData: false: forgotten by Terraform, kept on the cluster on purpose.
     const kept = t.retiredTopics.filter((r) => !r.deleteData).map((r) => r.name);
     const known = [...(absent ? [] : t.topics.map((x) => x.name)), ...kept];
@@ -510,7 +553,9 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
   if (scope.all) for (const c of ctx.clusters()) checks.push(...clusterIdentityChecks(ctx, c, identities));
 
   if (scope.has(PLATFORM)) {
-    for (const topic of model.platform.topics) checks.push(topicCheck(ctx, PLATFORM, shared, topic, false));
+    for (const topic of model.platform.topics) {
+      checks.push(topicCheck(ctx, PLATFORM, shared, topic, false), replicationCheck(ctx, PLATFORM, shared, topic));
+    }
     const known = [
       ...model.platform.topics.map((x) => x.name),
       ...model.platform.retiredTopics.filter((r) => !r.deleteData).map((r) => r.name),

@@ -37,3 +37,21 @@ describe('environment rule duplicate_address', () => {
     expect(() => loadEnvironment('local', path.join(__dirname, '../../..'))).not.toThrow();
   });
 });
+
+describe('environment rule duplicate_address for multi-broker local clusters', () => {
+  it('counts every node port (clientPort + i, controllerPort + i), within a cluster and across clusters', () => {
+    const shown = problems('ha-port-clash').map((p) => p.replace(/:\d+:\d+:/, ':'));
+    expect(shown).toEqual([
+      'environments/ha-port-clash.yaml: clusters.shared.local.controllerPort: 127.0.0.1:24094 is also ' +
+        'clusters.shared.local.clientPort (node 3: clientPort + 2) of the same cluster; the nodes of a local cluster of ' +
+        '3 brokers listen on 3 consecutive client and 3 consecutive controller ports: move one range',
+      'environments/ha-port-clash.yaml: clusters.dedicated.local.clientPort: 127.0.0.1:24093 is the same address as ' +
+        'clusters.shared.bootstrapServers[1] (cluster "shared"); two clusters cannot listen on one host:port: ' +
+        'give this cluster its own port',
+    ]);
+  });
+
+  it('accepts the example three-broker environment', () => {
+    expect(() => loadEnvironment('local-ha', path.join(__dirname, '../../..'))).not.toThrow();
+  });
+});

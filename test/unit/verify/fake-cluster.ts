@@ -40,7 +40,14 @@ const noSecrets: SecretSource = {
 };
 
 export function liveTopic(partitions: number): LiveTopic {
-  return { partitions, replicationFactor: 3, configs: new Map() };
+  const partitionReplicas = Array.from({ length: partitions }, (_, partition) => ({
+    partition,
+    leader: 1 + (partition % 3),
+    replicas: [1, 2, 3],
+    isr: [1, 2, 3],
+    offline: [],
+  }));
+  return { partitions, replicationFactor: 3, partitionReplicas, configs: new Map() };
 }
 
 /**

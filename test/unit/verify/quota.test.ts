@@ -177,7 +177,9 @@ function contextWithTopics() {
   const model = smallModel();
   const ctx = new VerifyContext(model, { get: () => 'pw', getOrCreate: async () => 'pw' });
   const live = model.tenants.flatMap((t) =>
-    t.topics.map((x) => [x.name, { partitions: 1, replicationFactor: 1, configs: new Map() }] as const),
+    t.topics.map(
+      (x) => [x.name, { partitions: 1, replicationFactor: 1, partitionReplicas: [], configs: new Map() }] as const,
+    ),
   );
   jest.spyOn(ctx, 'snapshot').mockImplementation(async (cluster) => ({
     cluster,
