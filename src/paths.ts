@@ -44,3 +44,12 @@ export const cachePaths = {
 export function stateDir(envName: string): string {
   return process.env.KAFKA_TENANCY_STATE_DIR ?? path.join(localDir(), 'state', envName);
 }
+
+/**
+ * A folder only its owner may enter (secrets, keys, CA keys): its parents are made with the usual mode, so that a
+ * freshly made `.local` stays traversable for the services the harness runs as other users (PostgreSQL).
+ */
+export function mkdirPrivate(dir: string): void {
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+}

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
 import type { Environment } from '../model/environment';
-import { localDir } from '../paths';
+import { localDir, mkdirPrivate } from '../paths';
 import { LocalFileSecrets, secretNames, type SecretSource } from '../secrets';
 import { run, which } from '../toolchain/exec';
 
@@ -55,7 +55,7 @@ function ensureCa(envName: string): { dir: string; caFile: string; caKey: string
   const caFile = path.join(dir, 'ca.pem');
   const caKey = path.join(dir, 'ca.key');
   if (fs.existsSync(caFile) && fs.existsSync(caKey)) return { dir, caFile, caKey };
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirPrivate(dir);
   openssl(
     [
       'req',

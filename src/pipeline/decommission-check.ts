@@ -9,7 +9,8 @@
  */
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { describeAcl, fromDescribeAcls, reachesPrefix } from '../acl';
-import { adminCredentials } from '../platform/identities';
+import { principalOf } from '../naming';
+import { adminCredentials, OPERATORS } from '../platform/identities';
 import { type Endpoint, kafkaClient, kafkaErrorType } from '../kafka/client';
 import { clusterEndpoint } from '../platform/connection';
 import type { Environment } from '../model/environment';
@@ -96,11 +97,16 @@ export async function verifyDecommissioned(opts: DecommissionCheckOptions): Prom
       detail: ofPrincipals.length ? `left: ${ofPrincipals.join(', ')}` : `no ACL for ${userPrefix}*`,
     });
     const tenantTypes: readonly string[] = ['Topic', 'Group', 'TransactionalId'];
+    // The operators' own wildcard bindings (no data: verify checks them exactly) are not someone's access.
+    const operators = new Set(OPERATORS.map((o) => principalOf(o.username)));
     const reaching = live
-      .filter((a) => tenantTypes.includes(a.resourceType) && reachesPrefix(a, tenant.topicPrefix))
+      .filter(
+        (a) =>
+          tenantTypes.includes(a.resourceType) && reachesPrefix(a, tenant.topicPrefix) && !operators.has(a.principal),
+      )
       .map((a) => describeAcl(a, { principal: true }));
     checks.push({
-      name: `no ACL reaches ${tenant.topicPrefix}* (retained topics: admin only)`,
+      name: `no ACL reaches ${tenant.topicPrefix}* (retained topics: the admin and the operators only)`,
       ok: reaching.length === 0,
       detail: reaching.length
         ? `left: ${reaching.join(', ')}`

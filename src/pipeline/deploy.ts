@@ -264,10 +264,20 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
   // Tenant stacks are applied by the deployer, which the platform stack creates (as the admin). Until it can log
   // in on every cluster — a fresh environment, or the first deploy after the operators were introduced — the
   // platform stack runs alone first: a tenant stack with state refreshes as the deployer.
-  if (selected.includes(PLATFORM_STACK) && selected.length > 1) {
-    const ready =
-      opts.deployerReady ??
-      (opts.liveTopics ? async () => true : (c: string) => deployerLogsIn(opts.model, opts.secrets, c));
+  const ready =
+    opts.deployerReady ??
+    (opts.liveTopics ? async () => true : (c: string) => deployerLogsIn(opts.model, opts.secrets, c));
+  if (!selected.includes(PLATFORM_STACK)) {
+    // Tenant stacks only: the deployer must exist where they go, or every apply fails on its login.
+    const clusters = [...new Set(selected.map((s) => stackCluster(opts.model, s)))].sort();
+    const missing = await clustersWithoutDeployer(opts.model, ready, clusters);
+    if (missing.length > 0) {
+      throw new EnvironmentError(
+        `${DEPLOYER_USER} cannot log in on ${missing.join(', ')}: nothing was planned or applied`,
+        'the platform stack creates the operator principals (as the admin): deploy it first (kafka-tenancy deploy platform), or deploy everything',
+      );
+    }
+  } else if (selected.length > 1) {
     const waiting = await clustersWithoutDeployer(opts.model, ready);
     if (waiting.length > 0) {
       log(
@@ -282,17 +292,25 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
   return deployStacks(opts);
 }
 
+/**
+ * False when the deployer has no password yet or the broker refuses its login. A cluster that does not answer at
+ * all is not decided here: the reachability preflight reports it, naming the cluster.
+ */
 async function deployerLogsIn(model: Model, secrets: SecretSource, cluster: string): Promise<boolean> {
   const password = secrets.get(secretNames.scram(DEPLOYER_USER));
   if (!password) return false;
   const endpoint = clusterEndpoint(model.env, cluster, secrets);
-  return (await loginAnswer(endpoint, { username: DEPLOYER_USER, password }, 10_000)) === 'ok';
+  return (await loginAnswer(endpoint, { username: DEPLOYER_USER, password }, 5_000)) !== 'SASL_AUTHENTICATION_FAILED';
 }
 
-/** Clusters where the deployer does not log in (no password yet, or no SCRAM user yet). */
-async function clustersWithoutDeployer(model: Model, ready: (c: string) => Promise<boolean>): Promise<string[]> {
+/** Clusters (of `among`, default all) where the deployer does not log in (no password yet, or no SCRAM user yet). */
+async function clustersWithoutDeployer(
+  model: Model,
+  ready: (c: string) => Promise<boolean>,
+  among: readonly string[] = Object.keys(model.env.clusters).sort(),
+): Promise<string[]> {
   const out: string[] = [];
-  for (const cluster of Object.keys(model.env.clusters).sort()) if (!(await ready(cluster))) out.push(cluster);
+  for (const cluster of among) if (!(await ready(cluster))) out.push(cluster);
   return out;
 }
 

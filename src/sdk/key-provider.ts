@@ -20,6 +20,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mkdirPrivate } from '../paths';
 import { DecryptionError, KeyNotFoundError, KeyringError } from './errors';
 import { assertTenantId, isValidTenantId } from './keys';
 
@@ -297,7 +298,7 @@ export class LocalKeyring implements KeyProvider {
         }),
       ),
     };
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    mkdirPrivate(path.dirname(file));
     // Write a private temporary file and rename it over the old one: readers never see half a keyring, and the
     // key material never exists with looser permissions.
     const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;

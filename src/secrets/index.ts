@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvironmentError } from '../errors';
 import type { Environment } from '../model/environment';
-import { localDir } from '../paths';
+import { localDir, mkdirPrivate } from '../paths';
 
 /**
  * Where passwords and keys come from. Nothing here is ever written to git, synthesized JSON, logs or reports:
@@ -71,7 +71,7 @@ export class LocalFileSecrets implements SecretSource {
    */
   async put(name: string, value: string): Promise<void> {
     if (this.get(name) === value) return;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    mkdirPrivate(path.dirname(this.file));
     await withFileLock(`${this.file}.lock`, () => {
       this.cache = undefined;
       const all = this.load();
@@ -89,7 +89,7 @@ export class LocalFileSecrets implements SecretSource {
   async getOrCreate(name: string): Promise<string> {
     const existing = this.get(name);
     if (existing) return existing;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    mkdirPrivate(path.dirname(this.file));
     // Two processes (deploy and verify, parallel tests) may both create secrets: read-modify-write under a lock,
     // so a password that was already applied to Kafka is never overwritten.
     return withFileLock(`${this.file}.lock`, () => {

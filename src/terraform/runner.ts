@@ -16,7 +16,12 @@ const TRANSIENT_PROVIDER_ERROR =
   /broker not connected|connection reset by peer|: EOF\b|i\/o timeout|client has run out of available brokers/;
 
 export function isTransientProviderError(err: unknown): boolean {
-  return err instanceof EnvironmentError && TRANSIENT_PROVIDER_ERROR.test(err.message);
+  // sarama says "run out of available brokers" for a refused login too: that is an answer, not a lost connection
+  return (
+    err instanceof EnvironmentError &&
+    TRANSIENT_PROVIDER_ERROR.test(err.message) &&
+    !/SASL Authentication failed|invalid credentials|x509:|tls:/.test(err.message)
+  );
 }
 
 /**

@@ -9,10 +9,10 @@ import type { Admin, Kafka, Producer, RequestTimeoutEvent } from 'kafkajs';
 import { EnvironmentError } from '../errors';
 import { type ClientOptions, type ClusterEndpoint, kafkaClient, loginAnswer } from '../kafka/client';
 import { endpointOfCluster } from '../platform/connection';
-import { ADMIN_USER, adminCredentials, OPERATORS } from '../platform/identities';
+import { ADMIN_USER, adminCredentials, OPERATORS, operatorCredentials, PLANNER_USER } from '../platform/identities';
 import { principalOf } from '../naming';
 import type { Model, PrincipalModel, TenantModel, TopicModel } from '../model/types';
-import type { SecretSource } from '../secrets';
+import { secretNames, type SecretSource } from '../secrets';
 import { LocalKeyring, type KeyProvider, PartitionMapIndex, TenantProducer } from '../sdk';
 import { type LiveAcl, fromDescribeAcls } from '../acl';
 import { withDeadline } from '../kafka/deadline';
@@ -258,6 +258,34 @@ export class VerifyContext {
     });
   }
 
+  /**
+   * Who reads the clusters' state (topics, configs, ACLs, SCRAM users, quotas): the read-only planner, once the
+   * platform stack made it (its password is in the secret source); the admin before that.
+   */
+  readerCredentials(cluster: string): { username: string; password: string } {
+    return this.secrets.get(secretNames.scram(PLANNER_USER))
+      ? operatorCredentials(this.secrets, PLANNER_USER)
+      : adminCredentials(this.secrets, cluster);
+  }
+
+  /** A kafkajs admin client as the reader (readerCredentials): describe requests only. */
+  reader(cluster: string): Promise<Admin> {
+    return this.memo(this.admins, cluster, 'reader', async () => {
+      const admin = this.watch(
+        cluster,
+        kafkaClient(this.brokers(cluster), this.readerCredentials(cluster), {
+          clientId: `${VERIFY_MARK}-${this.runId}`,
+          retries: 1,
+          connectionTimeoutMs: 3000,
+          requestTimeoutMs: 10_000,
+        }),
+      ).admin();
+      await admin.connect();
+      return { value: admin, close: () => admin.disconnect() };
+    });
+  }
+
+  /** The admin: for what only it may do (deleting the run's consumer groups, its probe topics). */
   admin(cluster: string): Promise<Admin> {
     return this.memo(this.admins, cluster, '', async () => {
       const admin = this.watch(
@@ -314,13 +342,13 @@ export class VerifyContext {
       value: await withDeadline(
         this.loadSnapshot(cluster),
         SNAPSHOT_DEADLINE_MS,
-        `reading cluster ${cluster} as the admin`,
+        `reading cluster ${cluster} as ${this.readerCredentials(cluster).username}`,
       ),
     }));
   }
 
   private async loadSnapshot(cluster: string): Promise<ClusterSnapshot> {
-    const admin = await this.admin(cluster);
+    const admin = await this.reader(cluster);
     const names = (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
     const metadata = names.length ? (await admin.fetchTopicMetadata({ topics: names })).topics : [];
     const described = names.length
@@ -382,13 +410,16 @@ export class VerifyContext {
       value: await withDeadline(
         this.loadIdentities(cluster),
         SNAPSHOT_DEADLINE_MS,
-        `reading the SCRAM users and quotas of cluster ${cluster} as the admin`,
+        `reading the SCRAM users and quotas of cluster ${cluster} as ${this.readerCredentials(cluster).username}`,
       ),
     }));
   }
 
   private async loadIdentities(cluster: string): Promise<IdentitySnapshot> {
-    const session = await this.adminSession(cluster);
+    const session = await this.memo(this.sessions, cluster, PLANNER_USER, async () => {
+      const s = await RawSession.open(this.brokers(cluster), this.readerCredentials(cluster));
+      return { value: s, close: () => s.close() };
+    });
     const users = await session.describeScramUsers();
     const failed = users.filter((u) => u.errorCode !== 0);
     if (failed.length > 0) {

@@ -445,7 +445,8 @@ describe('deploy with a frozen broker (throwaway cluster)', () => {
     secrets = secretSourceFor(env);
     await reset(env);
     await up(env);
-    const first = await deploy().done;
+    // everything: the platform stack creates the deployer that applies the tenant stack
+    const first = await startCli(['deploy', '--env', FROZEN_ENV, '--root', root], stateDir, root).done;
     expectOk('first deploy to the throwaway cluster', first);
   });
 

@@ -356,6 +356,8 @@ describe('the pg state backend on a real PostgreSQL', () => {
 
   it("two deploys of one stack at once: the second fails on, or waits for, the database's lock; state stays intact", async () => {
     const before = stateRow(alpha)!;
+    // the other .local gets the secrets as they are now: the first deploy made the operators' passwords
+    fs.copyFileSync(localSecretsFile(ENV), path.join(otherLocalDir, 'secrets', `${ENV}.json`));
     const other = { KAFKA_TENANCY_LOCAL_DIR: otherLocalDir };
 
     /**
