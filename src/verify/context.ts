@@ -270,27 +270,19 @@ export class VerifyContext {
 
   /** A kafkajs admin client as the reader (readerCredentials): describe requests only. */
   reader(cluster: string): Promise<Admin> {
-    return this.memo(this.admins, cluster, 'reader', async () => {
-      const admin = this.watch(
-        cluster,
-        kafkaClient(this.brokers(cluster), this.readerCredentials(cluster), {
-          clientId: `${VERIFY_MARK}-${this.runId}`,
-          retries: 1,
-          connectionTimeoutMs: 3000,
-          requestTimeoutMs: 10_000,
-        }),
-      ).admin();
-      await admin.connect();
-      return { value: admin, close: () => admin.disconnect() };
-    });
+    return this.adminClient(cluster, 'reader', this.readerCredentials(cluster));
   }
 
   /** The admin: for what only it may do (deleting the run's consumer groups, its probe topics). */
   admin(cluster: string): Promise<Admin> {
-    return this.memo(this.admins, cluster, '', async () => {
+    return this.adminClient(cluster, '', adminCredentials(this.secrets, cluster));
+  }
+
+  private adminClient(cluster: string, key: string, creds: { username: string; password: string }): Promise<Admin> {
+    return this.memo(this.admins, cluster, key, async () => {
       const admin = this.watch(
         cluster,
-        kafkaClient(this.brokers(cluster), adminCredentials(this.secrets, cluster), {
+        kafkaClient(this.brokers(cluster), creds, {
           clientId: `${VERIFY_MARK}-${this.runId}`,
           retries: 1,
           connectionTimeoutMs: 3000,

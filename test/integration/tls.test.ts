@@ -9,7 +9,9 @@
  *   3. hostname verification is on: a throwaway cluster (ports 17492/17493) whose broker certificate is signed by
  *      the right CA but names another host is refused by kafkajs and by the provider, while a client that skips
  *      hostname verification connects (the negative control: only the name is wrong, so a client that skipped
- *      the check would pass — ours do not).
+ *      the check would pass — ours do not);
+ *   4. mTLS: a throwaway cluster (ports 17496/17497) that requires a client certificate accepts ours (made by
+ *      `local up`, from the secret source) for kafkajs and the provider, and refuses the right password without it.
  *
  * Full deploy + verify over SASL_SSL is what every suite that deploys the local fleet does (finbank lives on the
  * dedicated cluster); this file proves the refusals.
@@ -31,7 +33,13 @@ import { loadEnvironment, type Environment } from '../../src/model/environment';
 import { secretNames, secretSourceFor, type SecretSource } from '../../src/secrets';
 import { synthesize } from '../../src/stacks/synth';
 import { readyToolchain, StackRunner } from '../../src/terraform/runner';
-import { type LocalPlatform, requireLocalPlatform, savedLocalDirs, writeThrowawayEnvironment } from './support';
+import {
+  type LocalPlatform,
+  requireLocalPlatform,
+  savedLocalDirs,
+  startThrowawayCluster,
+  writeThrowawayEnvironment,
+} from './support';
 import type { TerraformCli } from '../../src/toolchain/toolchain';
 
 jest.setTimeout(600_000);
@@ -317,5 +325,79 @@ describe('hostname verification (throwaway SASL_SSL cluster whose certificate na
     expect(err?.message).toMatch(
       /x509: (certificate is valid for wrong\.example, not 127\.0\.0\.1|cannot validate certificate for 127\.0\.0\.1 because it doesn't contain any IP SANs)/,
     );
+  });
+});
+
+describe('mTLS (throwaway SASL_SSL cluster that requires a client certificate)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-mtls-'));
+  const saved = savedLocalDirs();
+  let env: Environment | undefined;
+  let secrets: SecretSource;
+
+  beforeAll(async () => {
+    env = await startThrowawayCluster(root, {
+      name: 'mtls',
+      cluster: 'certified',
+      clientPort: 17496,
+      controllerPort: 17497,
+      localDir: path.join(root, '.local'),
+      stateDir: path.join(root, 'state'),
+      security: { protocol: 'SASL_SSL', caCertificate: 'secret', clientCertificate: true },
+    });
+    secrets = secretSourceFor(env);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (env) await down(env).catch(() => undefined);
+    saved.restore();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('logs in with the client certificate from the secret source (local up made one)', async () => {
+    const endpoint = clusterEndpoint(env!, 'certified', secrets);
+    expect(endpoint.tls?.cert).toContain('BEGIN CERTIFICATE');
+    expect(endpoint.tls?.key).toContain('PRIVATE KEY');
+    expect(await loginAnswer(endpoint, adminCredentials(secrets, 'certified'))).toBe('ok');
+  });
+
+  it('refuses the right password without a client certificate (negative control)', async () => {
+    const { bootstrapServers, tls } = clusterEndpoint(env!, 'certified', secrets);
+    const answer = await loginAnswer(
+      { bootstrapServers, tls: { ca: tls!.ca } },
+      adminCredentials(secrets, 'certified'),
+      8000,
+    );
+    expect(answer).not.toBe('ok');
+  });
+
+  it('deploys the platform stack through the provider with the client certificate (mTLS + SCRAM)', async () => {
+    const model = loadModel({ env: 'mtls', root });
+    const out = path.join(root, 'out');
+    synthesize(model, out, { only: ['platform'] });
+    const stack = JSON.parse(fs.readFileSync(path.join(out, 'stacks', 'platform', 'cdk.tf.json'), 'utf8')) as {
+      provider: { kafka: Array<Record<string, unknown>> };
+      variable: Record<string, { sensitive?: boolean; ephemeral?: boolean }>;
+    };
+    expect(stack.provider.kafka[0]).toMatchObject({
+      client_cert: '${var.tls_client_cert_certified}',
+      client_key: '${var.tls_client_key_certified}',
+    });
+    expect(stack.variable.tls_client_key_certified).toMatchObject({ sensitive: true, ephemeral: true });
+    const runner = new StackRunner(path.join(out, 'stacks', 'platform'), readyToolchain(), secrets, {
+      timeoutMs: 180_000,
+    });
+    await runner.init();
+    expect(await runner.plan()).toBe('changes');
+    await runner.apply();
+    const admin = kafkaClient(
+      clusterEndpoint(env!, 'certified', secrets),
+      adminCredentials(secrets, 'certified'),
+    ).admin();
+    try {
+      await admin.connect();
+      expect(await admin.listTopics()).toEqual(expect.arrayContaining(model.platform.topics.map((t) => t.name)));
+    } finally {
+      await admin.disconnect();
+    }
   });
 });
