@@ -66,7 +66,14 @@ export function kafkaClient(endpoint: Endpoint, creds: ClientCredentials, opts: 
     connectionTimeout: opts.connectionTimeoutMs ?? 5000,
     authenticationTimeout: 5000,
     requestTimeout: opts.requestTimeoutMs ?? 15000,
-    retry: { retries: opts.retries ?? 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    // kafkajs starts every client at the first bootstrap server and moves to the next only on a retry: at least one
+    // retry per other server, so a client (a fail-fast probe too) reaches a cluster whose first broker is down.
+    // Refusals (SASL, authorization) are not retriable, so probes still get their answer at once.
+    retry: {
+      retries: Math.max(opts.retries ?? 3, bootstrapServers.length - 1),
+      initialRetryTime: 200,
+      maxRetryTime: 2000,
+    },
     logLevel: opts.logLevel ?? logLevel.NOTHING,
     logCreator: opts.logCreator,
   });

@@ -337,7 +337,10 @@ async function deployStacks(opts: DeployOptions): Promise<StackDeployResult[]> {
   // An empty list selects every stack here (deploy everything), unlike plan's (plan nothing).
   const selected = selectStacks(model, opts.stacks?.length ? opts.stacks : undefined);
   const ctx = reviewContext(model, opts.base);
-  const liveTopics = opts.liveTopics ?? operatorTopicLister(model.env, opts.secrets, 'deployer');
+  // Who applies, lists: a run with the platform stack is the admin's (it may be the one that creates the deployer).
+  const liveTopics =
+    opts.liveTopics ??
+    operatorTopicLister(model.env, opts.secrets, selected.includes(PLATFORM_STACK) ? 'admin' : 'deployer');
   const runnerOpts = { timeoutMs: opts.timeoutMs, lockTimeoutMs: opts.lockTimeoutMs };
   const baseBefores = opts.base ? beforesFromBase(opts.base) : [];
   const parallelism = Math.max(1, Math.floor(opts.parallelism ?? 1) || 1);

@@ -54,6 +54,9 @@ export function operatorTopicLister(env: Environment, secrets: SecretSource, who
         throw new EnvironmentError(
           `cannot list the topics of ${what} as ${who}: ${kafkaErrorType(err)}: ${(err as Error).message}; nothing was planned or applied`,
           tlsHint(err, cluster) ??
+            (who !== 'admin' && kafkaErrorType(err) === 'SASL_AUTHENTICATION_FAILED'
+              ? `the ${who} is made by the platform stack (applied as the admin): deploy it first (kafka-tenancy deploy platform)`
+              : undefined) ??
             'is the cluster up and answering? kafka-tenancy local status (local clusters: kafka-tenancy local up); check the admin credentials of the secret source',
         );
       });

@@ -41,6 +41,7 @@ import {
   savedLocalDirs,
   suffix,
   writeThrowawayEnvironment,
+  ensurePlatformDeployed,
 } from './support';
 
 jest.setTimeout(900_000);
@@ -214,6 +215,8 @@ describe('deploy on the shared local cluster: environment lock and secrets', () 
 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
+    // the platform stack makes the operators (deployer, planner) that tenant deploys and plans log in as
+    await ensurePlatformDeployed(platform);
     expect(fs.existsSync(CLI)).toBe(true); // npm test builds before the tests run
     // The temp .local starts with the admin passwords (and CA bundles, SASL_SSL clusters) of the main local
     // clusters, nothing else.

@@ -207,7 +207,14 @@ describe('a three-broker local cluster (local-ha shape)', () => {
     secrets = secretSourceFor(env);
   });
 
+  /** Set by afterAll: the producer loop of a test that failed midway stops too. */
+  let abandoned = false;
+  let running: Promise<unknown> | undefined;
+
   afterAll(async () => {
+    // a failed expectation mid-test must not leave the producer loop running (jest would never exit)
+    abandoned = true;
+    if (running) await withDeadline(running, 120_000, 'producer loop end').catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
     await consumer?.disconnect().catch(() => undefined);
     await admin?.disconnect().catch(() => undefined);
@@ -306,7 +313,7 @@ describe('a three-broker local cluster (local-ha shape)', () => {
     producer = await newProducer();
     let seq = 0;
     const produceLoop = (async () => {
-      for (let i = 0; i < MAX_BATCHES && !stop; i++) {
+      for (let i = 0; i < MAX_BATCHES && !stop && !abandoned; i++) {
         const records = before.map((p) => ({ partition: p.partitionId, value: `${runId}:${seq++}` }));
         const sends = await Promise.allSettled(
           records.map((r) =>
@@ -345,13 +352,17 @@ describe('a three-broker local cluster (local-ha shape)', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
+    running = produceLoop;
     const batchesReach = (n: number, what: string) =>
       until(what, async () => (batches >= n ? batches : undefined), 180_000);
 
     await batchesReach(BATCHES_PER_STAGE, 'acknowledged batches with three brokers');
 
-    // 1. kill the leader of partition 0
-    const victim = (await partitions(TOPIC)).find((p) => p.partitionId === 0)!.leader;
+    // 1. kill a leader: node 1 when it leads a partition — the first bootstrap server, where every kafkajs client
+    //    starts, so the run also proves our clients (and the harness) reach a cluster whose first broker is down —
+    //    else the leader of partition 0
+    const leaders = (await partitions(TOPIC)).map((p) => p.leader);
+    const victim = leaders.includes(1) ? 1 : leaders[0]!;
     const led = (await partitions(TOPIC)).filter((p) => p.leader === victim).map((p) => p.partitionId);
     const node = cluster.nodes.find((n) => n.id === victim)!;
     const pid = runningPid(node);

@@ -37,7 +37,7 @@ import { planStacks } from '../../src/pipeline/plan';
 import { readLocalState } from '../../src/terraform/state';
 import type { TfPlan } from '../../src/terraform/json';
 import { synthesize } from '../../src/stacks/synth';
-import { LocalPlatform, requireLocalPlatform, suffix } from './support';
+import { LocalPlatform, requireLocalPlatform, suffix, ensurePlatformDeployed } from './support';
 
 jest.setTimeout(600_000);
 
@@ -195,6 +195,8 @@ describe('pull-request pipeline scenario (real clusters, real git)', () => {
 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
+    // the platform stack makes the operators (deployer, planner) that tenant deploys and plans log in as
+    await ensurePlatformDeployed(platform);
     process.env.KAFKA_TENANCY_STATE_DIR = stateDir;
     fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
     fs.cpSync(path.join(REPO_ROOT, 'environments'), path.join(root, 'environments'), { recursive: true });

@@ -39,6 +39,7 @@ import {
   savedLocalDirs,
   startThrowawayCluster,
   writeThrowawayEnvironment,
+  ensurePlatformDeployed,
 } from './support';
 import type { TerraformCli } from '../../src/toolchain/toolchain';
 
@@ -141,6 +142,8 @@ describe('SASL_SSL on the local dedicated cluster', () => {
 
   beforeAll(async () => {
     platform = await requireLocalPlatform();
+    // the platform stack makes the operators (deployer, planner) that tenant deploys and plans log in as
+    await ensurePlatformDeployed(platform);
     expect(platform.env.clusters[CLUSTER]!.security.protocol).toBe('SASL_SSL');
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
