@@ -138,10 +138,15 @@ export function kafkaErrorType(err: unknown): string {
 }
 
 /**
- * Log in and send one request (DescribeCluster: any authenticated principal may): `ok`, or the Kafka error type of
- * the failure (`SASL_AUTHENTICATION_FAILED` when the broker refuses the credentials). Never retries.
+ * Log in and send one DescribeCluster (any authenticated principal may): the ids of the brokers it lists (only
+ * unfenced ones), or the Kafka error type of the failure (`SASL_AUTHENTICATION_FAILED` when the broker refuses the
+ * credentials). Fails fast: no retry beyond trying each bootstrap server once.
  */
-export async function loginAnswer(brokers: Endpoint, creds: ClientCredentials, timeoutMs = 10_000): Promise<string> {
+export async function describeClusterAs(
+  brokers: Endpoint,
+  creds: ClientCredentials,
+  timeoutMs = 10_000,
+): Promise<{ ok: true; brokers: number[] } | { ok: false; error: string }> {
   const admin = kafkaClient(brokers, creds, {
     retries: 0,
     connectionTimeoutMs: Math.min(timeoutMs, 5000),
@@ -149,13 +154,19 @@ export async function loginAnswer(brokers: Endpoint, creds: ClientCredentials, t
   }).admin();
   try {
     await admin.connect();
-    await admin.describeCluster();
-    return 'ok';
+    const { brokers: listed } = await admin.describeCluster();
+    return { ok: true, brokers: listed.map((b) => b.nodeId).sort((a, b) => a - b) };
   } catch (e) {
-    return kafkaErrorType(e);
+    return { ok: false, error: kafkaErrorType(e) };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** `describeClusterAs`, as one word: `ok`, or the Kafka error type of the failure. */
+export async function loginAnswer(brokers: Endpoint, creds: ClientCredentials, timeoutMs = 10_000): Promise<string> {
+  const answer = await describeClusterAs(brokers, creds, timeoutMs);
+  return answer.ok ? 'ok' : answer.error;
 }
 
 /** Node's TLS verification error codes → what is wrong, in words. */
@@ -171,6 +182,11 @@ const TLS_FAILURES: Readonly<Record<string, string>> = {
   CERT_HAS_EXPIRED: "the broker's certificate has expired",
   CERT_NOT_YET_VALID: "the broker's certificate is not valid yet",
 };
+
+/** Is this answer (e.g. of `loginAnswer`) a TLS verification failure? */
+export function isTlsFailureCode(code: string): boolean {
+  return code in TLS_FAILURES;
+}
 
 /** The first Node TLS error code in an error chain (kafkajs keeps the socket error's `code`). */
 export function tlsFailureCode(err: unknown): string | undefined {
@@ -199,7 +215,11 @@ export function tlsFailureCode(err: unknown): string | undefined {
  */
 export function tlsHint(err: unknown, cluster: string): string | undefined {
   const code = tlsFailureCode(err);
-  if (!code) return undefined;
+  return code ? tlsHintForCode(code, cluster) : undefined;
+}
+
+/** `tlsHint` for a failure code already known (see `isTlsFailureCode`). */
+export function tlsHintForCode(code: string, cluster: string): string {
   return (
     `TLS refused (${code}): ${TLS_FAILURES[code]}. The CA bundle of cluster "${cluster}" comes from its ` +
     '`security.caCertificate` (secret: tlsca/' +

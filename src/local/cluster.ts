@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
 import type { ClusterConfig, Environment } from '../model/environment';
-import { kafkaClient, loginAnswer, tlsFailureCode, tlsHint } from '../kafka/client';
+import { describeClusterAs, isTlsFailureCode, kafkaClient, loginAnswer, tlsHintForCode } from '../kafka/client';
 import { secretNames, secretSourceFor, SecretSource } from '../secrets';
 import { ensureKafkaLibs, kafkaClasspath } from './kafka-runtime';
 import { ensureLocalTls, type LocalTlsFiles, tlsServerProperties } from './tls';
@@ -360,19 +360,12 @@ export async function registeredBrokers(
   secrets: SecretSource,
   timeoutMs = 4000,
 ): Promise<number[] | undefined> {
-  const admin = kafkaClient(endpointOfCluster(c.config, c.name, secrets), adminCredentials(secrets, c.name), {
-    retries: 0,
-    connectionTimeoutMs: Math.min(timeoutMs, 5000),
-    requestTimeoutMs: timeoutMs,
-  }).admin();
-  try {
-    await admin.connect();
-    return (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort((a, b) => a - b);
-  } catch {
-    return undefined;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  const answer = await describeClusterAs(
+    endpointOfCluster(c.config, c.name, secrets),
+    adminCredentials(secrets, c.name),
+    timeoutMs,
+  );
+  return answer.ok ? answer.brokers : undefined;
 }
 
 /** True when an admin request succeeds and every node of the cluster is a registered broker. */
@@ -409,10 +402,10 @@ async function waitReady(
     // one node answering is not a cluster: every node must have registered as a broker
     if (answer === 'ok' && (c.nodes.length === 1 || (await allRegistered(c, secrets)))) return;
     // The broker answers, and its certificate is refused: waiting will not change it.
-    if (tlsFailureCode({ code: answer })) {
+    if (isTlsFailureCode(answer)) {
       throw new EnvironmentError(
         `cluster "${c.name}" answers, but its TLS certificate is refused (${answer})`,
-        tlsHint({ code: answer }, c.name),
+        tlsHintForCode(answer, c.name),
       );
     }
     // A refusal before the brokers have loaded their metadata is normal; three in a row after it are the answer.

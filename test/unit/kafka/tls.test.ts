@@ -6,7 +6,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { kafkaClient, kafkaErrorType, tlsFailureCode, tlsHint, tlsOptions } from '../../../src/kafka/client';
+import {
+  isTlsFailureCode,
+  kafkaClient,
+  kafkaErrorType,
+  tlsFailureCode,
+  tlsHint,
+  tlsOptions,
+} from '../../../src/kafka/client';
 import { environmentWarnings, isLoopback } from '../../../src/model/rules/environment';
 
 const SRC = path.resolve(__dirname, '../../../src');
@@ -60,6 +67,10 @@ describe('TLS of our clients', () => {
     ).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
     expect(tlsHint(wrapped, 'dedicated')).toMatch(/tlsca\/dedicated/);
     expect(tlsHint(new Error('ECONNREFUSED'), 'dedicated')).toBeUndefined();
+    expect([isTlsFailureCode('ERR_TLS_CERT_ALTNAME_INVALID'), isTlsFailureCode('SASL_AUTHENTICATION_FAILED')]).toEqual([
+      true,
+      false,
+    ]);
     expect(kafkaErrorType({ type: 'TOPIC_AUTHORIZATION_FAILED' })).toBe('TOPIC_AUTHORIZATION_FAILED');
   });
 });
