@@ -21,6 +21,8 @@ const LAYERS = [
   { name: 'review', modules: ['review'] },
   { name: 'pipeline', modules: ['pipeline'] },
   { name: 'verify', modules: ['verify'] },
+  // Tier migration: replication (MirrorMaker 2, the shared-tier copier), drain, cutover proofs.
+  { name: 'migration', modules: ['migration'] },
   // The dev harness: how local clusters are started. Only the CLI's `local` command imports it (HARNESS_IMPORTERS).
   { name: 'local', modules: ['local'] },
   { name: 'cli', modules: ['cli'] },

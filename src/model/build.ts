@@ -10,6 +10,7 @@ import { type Environment, type ParsedEnvironment, type TierDefaults, readEnviro
 import { projectRoot } from '../paths';
 import { type ParsedTenant, loadTenantFiles } from './load';
 import { locationOf } from './source-map';
+import { copiedTopics, legalMove, sourceParsed } from './migration';
 import {
   groupId,
   groupPrefix,
@@ -28,6 +29,7 @@ import {
 import type { ApplicationSpec, TopicSpec } from './tenant-schema';
 import type {
   DedicatedPartitions,
+  MigrationModel,
   Model,
   PartitionMap,
   PlatformConsumerModel,
@@ -84,6 +86,27 @@ function entrySources(
 }
 
 function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
+  const base = placementModel(env, parsed);
+  const m = parsed.spec.migration;
+  if (!m) return base;
+  const source = placementModel(env, sourceParsed(env, parsed));
+  const move = legalMove(m.from.tier, parsed.spec.tier);
+  if (!move) throw new Error(`internal error: tenant ${parsed.spec.id} declares an illegal move; validate first`);
+  const migration: MigrationModel = {
+    state: m.state,
+    keepSourceData: m.keepSourceData,
+    engine: move.engine,
+    source,
+    sameCluster: source.cluster === base.cluster,
+    topics: copiedTopics(env, parsed.spec),
+    groups: sortedUnique(parsed.spec.applications.flatMap((a) => a.groups.map((g) => groupId(parsed.spec.id, g)))),
+    declaration: locationOf(parsed.locate, parsed.file, 'migration'),
+  };
+  return Object.defineProperty(base, 'migration', { value: migration, enumerable: true, writable: true });
+}
+
+/** One placement of a tenant: where its file puts it, or (for a migration's source) where it came from. */
+function placementModel(env: Environment, parsed: ParsedTenant): TenantModel {
   const { file, spec } = parsed;
   const at = (p: string) => locationOf(parsed.locate, file, p);
   const defaults = env.tierDefaults[spec.tier];

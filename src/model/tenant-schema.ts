@@ -18,6 +18,11 @@ export const LIFECYCLE_STATES = ['active', 'decommissioning'] as const;
 export const CLEANUP_POLICIES = ['delete', 'compact', 'compact,delete'] as const;
 export const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
 export const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
+/**
+ * Phases of a tier migration, in order (`aborted` leaves the order: back to the source, before `done`). Each is
+ * a reviewed file change; what each synthesizes is described in docs/migration.md.
+ */
+export const MIGRATION_STATES = ['copying', 'cutover', 'done', 'aborted'] as const;
 
 /** Group ids and transactional ids as declared (the tenant prefix is added by naming.ts). */
 const LOCAL_ID_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
@@ -201,6 +206,32 @@ export const DedicatedPartitionsSchema = z.strictObject({
     .meta({ description: "partition numbers reserved for this tenant's records (0-based)" }),
 });
 
+export const MigrationSchema = z
+  .strictObject({
+    from: z
+      .strictObject({
+        tier: z.enum(TIERS).meta({ description: 'the tier the tenant is moving away from' }),
+        cluster: z.string().min(1).optional().meta({
+          description:
+            "the cluster it is moving away from; defaults to the environment's sharedCluster; required when moving off a dedicated cluster",
+        }),
+      })
+      .meta({ description: 'where the tenant lives now (the source placement)' }),
+    state: z.enum(MIGRATION_STATES).meta({
+      description:
+        'copying: both placements exist, records are replicated, the tenant still works on the source; cutover: writes to the source are refused, replication drains, `kafka-tenancy migrate <id> cutover` proves the copy; done: the tenant works on the target, its grants on the source are gone; aborted: back to the source, the copies on the target are deleted',
+    }),
+    keepSourceData: z.boolean().meta({
+      description:
+        'at done, true: the source topics are forgotten by Terraform and their records stay on the source cluster; false: they are deleted (irreversible). Shared topics are never deleted: the tenant records there age out with retention',
+    }),
+    reason: z.string().optional().meta({ description: 'why the tenant moves, for reviewers' }),
+  })
+  .meta({
+    description:
+      'a move between tiers/clusters with its data (topic-per-tenant → dedicated, dedicated → another dedicated cluster, shared → topic-per-tenant); tier and cluster above are the target. Keep the block after done: it records where the old credentials were revoked',
+  });
+
 export const TenantSchema = z
   .strictObject({
     id: pattern(
@@ -256,6 +287,7 @@ export const TenantSchema = z
       description:
         'shared tier only: shared topics (logical names, e.g. `orders.placed`) this tenant gets a private copy of, `<tenant id>.premium.<name>`, on the shared cluster: only its producers write it, only the platform consumers of the shared topic read it',
     }),
+    migration: MigrationSchema.optional(),
   })
   .meta({ title: 'kafka-tenancy tenant', description: 'one tenant of the Kafka platform; file name = id' });
 
@@ -266,6 +298,7 @@ export type TenantInput = z.input<typeof TenantSchema>;
 export type TopicSpec = TenantSpec['topics'][number];
 export type ApplicationSpec = TenantSpec['applications'][number];
 export type TopicConfigSpec = z.infer<typeof TopicConfigSchema>;
+export type MigrationSpec = z.infer<typeof MigrationSchema>;
 
 /**
  * JSON Schema of a tenant file (input side: fields with defaults are optional), for editors. Draft 7, the newest

@@ -7,6 +7,29 @@ import type { Environment, Tier } from './environment';
 
 export type Classification = 'public' | 'internal' | 'pii' | 'regulated';
 export type LifecycleState = 'active' | 'decommissioning';
+export type MigrationState = 'copying' | 'cutover' | 'done' | 'aborted';
+
+/**
+ * A tier migration in progress (or finished: the block stays in the file). The tenant model itself is the TARGET
+ * placement (tier and cluster as the file now declares them); `source` is the same file built for the tier and
+ * cluster it moves away from.
+ */
+export interface MigrationModel {
+  readonly state: MigrationState;
+  readonly keepSourceData: boolean;
+  /** How records move: MirrorMaker 2 between clusters, the shared-tier copier within the shared cluster. */
+  readonly engine: 'mirror-maker' | 'copier';
+  /** The tenant as it lives on the source: its topics (none on the shared tier), principals, ACLs, quotas. */
+  readonly source: TenantModel;
+  /** Whether source and target are on the same cluster (shared → topic-per-tenant). */
+  readonly sameCluster: boolean;
+  /** What is copied where: full topic names (identical for a move between clusters). */
+  readonly topics: readonly { readonly source: string; readonly target: string }[];
+  /** Consumer groups whose offsets are carried over (the tenant's declared groups on the source). */
+  readonly groups: readonly string[];
+  /** The `migration` block of the tenant file. */
+  readonly declaration: SourceLocation;
+}
 
 export type { AclBinding, AclOperation, AclPatternType, AclResourceType } from '../acl/types';
 import type { AclBinding } from '../acl/types';
@@ -114,6 +137,8 @@ export interface TenantModel {
   readonly principals: readonly PrincipalModel[];
   /** Shared tier: partitions of shared topics reserved for this tenant. */
   readonly dedicatedPartitions: readonly DedicatedPartitions[];
+  /** A move from another tier or cluster, with its phase. @default - none: the tenant was born where it is */
+  readonly migration?: MigrationModel;
 }
 
 export type PlatformConsumerModel = PrincipalModel;

@@ -18,6 +18,8 @@ import { TIER_BOUND_RULES } from './rules/bounds';
 import { CLUSTER_RULES } from './rules/clusters';
 import type { Rule, RuleContext } from './rules/context';
 import { IDENTITY_RULES } from './rules/identity';
+import { MIGRATION_RULES } from './rules/migration';
+import { migrationSourceCluster, sourceParsed } from './migration';
 import { SHARED_TIER_RULES } from './rules/shared-tier';
 import { TOPIC_RULES } from './rules/topics';
 import { withPositions } from './source-map';
@@ -34,11 +36,41 @@ export const RULES: readonly Rule[] = [
   ...TIER_BOUND_RULES,
   ...APPLICATION_RULES,
   ...SHARED_TIER_RULES,
+  ...MIGRATION_RULES,
 ];
 
 /** Run every rule; problems carry their position in the tenant file and are sorted by file, line, path. */
 export function validateTenants(env: Environment, tenants: readonly ParsedTenant[]): Problem[] {
   const ctx: RuleContext = { env, tenants };
   const problems = RULES.flatMap((rule) => rule.check(ctx));
+  problems.push(...sourcePlacementProblems(env, tenants, problems));
   return sortProblems(withPositions(problems, new Map(tenants.map((t) => [t.file, t.locate]))));
+}
+
+/**
+ * A migrating tenant's source placement (the same file read for the tier and cluster it leaves) must itself be a
+ * valid tenant: it is what keeps running until cutover. The rule table runs again with the source in place of the
+ * target; problems the target already has are not repeated, the others say they are about the source.
+ */
+function sourcePlacementProblems(env: Environment, tenants: readonly ParsedTenant[], found: readonly Problem[]) {
+  // After done the source keeps only revoked credentials and forgotten topics: the target may outgrow its bounds.
+  const migrating = tenants.filter(
+    (t) =>
+      t.spec.migration &&
+      t.spec.migration.state !== 'done' &&
+      !found.some((p) => p.file === t.file && p.code.startsWith('migration_')),
+  );
+  if (migrating.length === 0) return [];
+  const seen = new Set(found.map((p) => `${p.file}\0${p.path}\0${p.code}\0${p.message}`));
+  return migrating.flatMap((t) => {
+    const m = t.spec.migration!;
+    const ctx: RuleContext = { env, tenants: tenants.map((x) => (x === t ? sourceParsed(env, t) : x)) };
+    return RULES.filter((r) => !r.code.startsWith('migration_'))
+      .flatMap((rule) => rule.check(ctx))
+      .filter((p) => p.file === t.file && !seen.has(`${p.file}\0${p.path}\0${p.code}\0${p.message}`))
+      .map((p) => ({
+        ...p,
+        message: `as the migration source (tier ${m.from.tier} on cluster "${migrationSourceCluster(env, m)}"): ${p.message}; until done the file must fit both tiers`,
+      }));
+  });
 }
