@@ -38,22 +38,7 @@ export class ScramPrincipal extends Construct {
       });
       return;
     }
-    const names = variableNames(props.username);
-    const password = new TerraformVariable(this, 'password', {
-      type: 'string',
-      sensitive: true,
-      nullable: false,
-      description: `SCRAM password of ${props.username} (from the secret source; never committed)`,
-    });
-    password.overrideLogicalId(names.password);
-    // Ephemeral: never stored in saved plan files or state; only write-only attributes may receive it.
-    password.addOverride('ephemeral', true);
-    const version = new TerraformVariable(this, 'password-version', {
-      type: 'string',
-      default: '1',
-      description: `credential version of ${props.username}; change it to rotate the password`,
-    });
-    version.overrideLogicalId(names.passwordVersion);
+    const { password, version } = passwordVariables(this, props.username);
     this.credential = new UserScramCredential(this, 'credential', {
       username: props.username,
       scramMechanism: 'SCRAM-SHA-512',
@@ -65,6 +50,45 @@ export class ScramPrincipal extends Construct {
 }
 
 /** The stack's one revocation variable (REVOCATION_VARIABLE), declared on first use. */
+/**
+ * The password variables of a username, once per stack: a tenant moving between clusters has the same user on
+ * both (same password, from the same secret), so the second credential reuses the first one's variables.
+ */
+const passwordVariablesByStack = new WeakMap<
+  TerraformStack,
+  Map<string, { password: TerraformVariable; version: TerraformVariable }>
+>();
+
+function passwordVariables(
+  scope: Construct,
+  username: string,
+): { password: TerraformVariable; version: TerraformVariable } {
+  const stack = TerraformStack.of(scope);
+  const known = passwordVariablesByStack.get(stack) ?? new Map();
+  passwordVariablesByStack.set(stack, known);
+  const existing = known.get(username);
+  if (existing) return existing;
+  const names = variableNames(username);
+  const password = new TerraformVariable(scope, 'password', {
+    type: 'string',
+    sensitive: true,
+    nullable: false,
+    description: `SCRAM password of ${username} (from the secret source; never committed)`,
+  });
+  password.overrideLogicalId(names.password);
+  // Ephemeral: never stored in saved plan files or state; only write-only attributes may receive it.
+  password.addOverride('ephemeral', true);
+  const version = new TerraformVariable(scope, 'password-version', {
+    type: 'string',
+    default: '1',
+    description: `credential version of ${username}; change it to rotate the password`,
+  });
+  version.overrideLogicalId(names.passwordVersion);
+  const made = { password, version };
+  known.set(username, made);
+  return made;
+}
+
 function revocationVariable(stack: TerraformStack): TerraformVariable {
   const existing = stack.node.tryFindChild('scram-revocation');
   if (existing) return existing as TerraformVariable;

@@ -19,6 +19,11 @@ export interface TopicLedgerProps {
   readonly declared: readonly string[];
   /** Topics the file retires on purpose: deleted (`deleteData`) or forgotten with their data kept. */
   readonly retired: readonly RetiredTopicModel[];
+  /**
+   * Topics Terraform forgets while their records stay, other than retired ones (a migration's source topics at
+   * done with keepSourceData): a `removed` block at the topic's path directly under the stack. @default []
+   */
+  readonly forget?: readonly string[];
   /** Topics whose deletion the file approves otherwise (a decommission with `deleteDataOnDecommission`). */
   readonly approvedDeletions?: readonly string[];
   /** Where this stack's state lives, read back at plan time. */
@@ -89,6 +94,7 @@ export class TopicLedger extends Construct {
       ...props.declared,
       ...props.retired.map((r) => r.name),
       ...(props.approvedDeletions ?? []),
+      ...(props.forget ?? []),
     ]);
     const prior = new TerraformDataSource(this, 'prior', { terraformResourceType: 'terraform_remote_state' });
     prior.addOverride('backend', props.priorState.backend);
@@ -131,11 +137,9 @@ export class TopicLedger extends Construct {
       },
     ]);
 
-    const removed = props.retired
-      .filter((r) => !r.deleteData)
-      .map((r) => {
-        return { from: `kafka_topic.${retiredTopicLogicalId(stack, r.name)}`, lifecycle: { destroy: false } };
-      });
+    const removed = [...props.retired.filter((r) => !r.deleteData).map((r) => r.name), ...(props.forget ?? [])].map(
+      (name) => ({ from: `kafka_topic.${retiredTopicLogicalId(stack, name)}`, lifecycle: { destroy: false } }),
+    );
     if (removed.length) stack.addOverride('removed', removed);
   }
 }

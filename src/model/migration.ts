@@ -7,6 +7,7 @@
 import type { Environment, Tier } from './environment';
 import type { ParsedTenant } from './load';
 import type { MigrationSpec, TenantSpec } from './tenant-schema';
+import type { AclBinding, PrincipalModel, TenantModel, TopicModel } from './types';
 import { sharedTopicName, topicName } from '../naming';
 
 /** The moves a migration may declare, and the engine that copies records for each. */
@@ -98,4 +99,108 @@ export function copiedTopics(env: Environment, spec: TenantSpec): { source: stri
 export function sharedSourcesOf(env: Environment, spec: TenantSpec): string[] {
   const shared = new Set(env.sharedTopics.map((t) => t.name));
   return [...new Set(spec.applications.flatMap((a) => a.produces).filter((p) => shared.has(p)))].sort();
+}
+
+/** Operations that write records: taken away from the source at cutover, so nothing lands behind the copy. */
+const WRITE_OPERATIONS: ReadonlySet<string> = new Set(['Write', 'IdempotentWrite', 'All']);
+
+/** A principal as one placement grants it: credential and quota always, these ACL bindings. */
+export interface PlacedPrincipal {
+  readonly principal: PrincipalModel;
+  readonly acls: readonly AclBinding[];
+}
+
+/** What one cluster holds for a tenant in the current phase. */
+export interface Placement {
+  readonly cluster: string;
+  /** Topics declared (created and kept) on this cluster. */
+  readonly topics: readonly TopicModel[];
+  /** Topics Terraform forgets while their records stay (keepSourceData at done). */
+  readonly forgetTopics: readonly string[];
+  /** Topics whose deletion the file approves (the source at done without keepSourceData; copies when aborted). */
+  readonly deleteTopics: readonly string[];
+  /** Credentials that log in here, with the ACLs this phase grants. */
+  readonly principals: readonly PlacedPrincipal[];
+  /** Usernames whose credential on this cluster is revoked (never deleted: SCRAM deletion can lock users out). */
+  readonly revoked: readonly string[];
+}
+
+const full = (ps: readonly PrincipalModel[]): PlacedPrincipal[] => ps.map((p) => ({ principal: p, acls: p.acls }));
+const noWrites = (ps: readonly PrincipalModel[]): PlacedPrincipal[] =>
+  ps.map((p) => ({ principal: p, acls: p.acls.filter((b) => !WRITE_OPERATIONS.has(b.operation)) }));
+const noAcls = (ps: readonly PrincipalModel[]): PlacedPrincipal[] => ps.map((p) => ({ principal: p, acls: [] }));
+const names = (ts: readonly TopicModel[]) => ts.map((t) => t.name);
+
+/**
+ * The placements of a tenant in its current phase: `home` is bound to the stack's own cluster (the source while
+ * a move between clusters is declared: nothing it had moves in Terraform's state), `away` (moves between
+ * clusters only) is the other cluster, through an aliased provider.
+ *
+ * | phase    | source                                   | target                                 |
+ * | copying  | as before                                | topics, credentials, quotas; no ACLs   |
+ * | cutover  | ACLs without Write/IdempotentWrite       | as in copying                          |
+ * | done     | credentials revoked, topics forgotten or deleted (keepSourceData), ACLs and quotas gone | everything |
+ * | aborted  | as before                                | copies deleted, credentials revoked    |
+ *
+ * Shared → topic-per-tenant lives on one cluster: one placement, the target's own topics from copying on, the
+ * principals' ACLs switching from the shared-tier grants (without writes at cutover) to the target's at done.
+ */
+export function placements(t: TenantModel): { home: Placement; away?: Placement } {
+  const m = t.migration;
+  if (!m) {
+    return {
+      home: {
+        cluster: t.cluster,
+        topics: t.topics,
+        forgetTopics: [],
+        deleteTopics: [],
+        principals: full(t.principals),
+        revoked: [],
+      },
+    };
+  }
+  const src = m.source;
+  if (m.sameCluster) {
+    const principals =
+      m.state === 'done' ? full(t.principals) : m.state === 'cutover' ? noWrites(src.principals) : full(src.principals);
+    // quotas follow the tier the tenant works in: the source's until done
+    return {
+      home: {
+        cluster: t.cluster,
+        topics: m.state === 'aborted' ? src.topics : t.topics,
+        forgetTopics: [],
+        deleteTopics: m.state === 'aborted' ? names(t.topics) : [],
+        principals,
+        revoked: [],
+      },
+    };
+  }
+  const usernames = (ps: readonly PrincipalModel[]) => ps.map((p) => p.username);
+  const home: Placement = {
+    cluster: src.cluster,
+    topics: m.state === 'done' ? [] : src.topics,
+    forgetTopics: m.state === 'done' && m.keepSourceData ? names(src.topics) : [],
+    deleteTopics: m.state === 'done' && !m.keepSourceData ? names(src.topics) : [],
+    principals: m.state === 'done' ? [] : m.state === 'cutover' ? noWrites(src.principals) : full(src.principals),
+    revoked: m.state === 'done' ? usernames(src.principals) : [],
+  };
+  const away: Placement = {
+    cluster: t.cluster,
+    topics: m.state === 'aborted' ? [] : t.topics,
+    forgetTopics: [],
+    deleteTopics: m.state === 'aborted' ? names(t.topics) : [],
+    principals: m.state === 'aborted' ? [] : m.state === 'done' ? full(t.principals) : noAcls(t.principals),
+    revoked: m.state === 'aborted' ? usernames(t.principals) : [],
+  };
+  return { home, away };
+}
+
+/** The cluster a tenant's stack is bound to (default provider, topic ledger): the source during a move between clusters. */
+export function stackClusterOf(t: TenantModel): string {
+  return t.migration && !t.migration.sameCluster ? t.migration.source.cluster : t.cluster;
+}
+
+/** Every cluster a tenant's stack touches. */
+export function clustersOf(t: TenantModel): string[] {
+  return [...new Set([stackClusterOf(t), t.cluster])];
 }

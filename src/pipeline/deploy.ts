@@ -1,3 +1,4 @@
+import { clustersOf, stackClusterOf } from '../model/migration';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError, ValidationError, type Problem } from '../errors';
@@ -237,7 +238,7 @@ export async function preApplyProblems(
   const problems = reviewBlockerProblems(reviewPlans([{ stack, plan: redactPlan(plan) }], ctx));
   const tenant = model.tenants.find((t) => t.id === stack);
   if (tenant && stateResources(plan.prior_state ?? {}).length === 0) {
-    const live = (await liveTopics(tenant.cluster)).filter((t) => !ours.has(t));
+    const live = (await liveTopics(stackClusterOf(tenant))).filter((t) => !ours.has(t));
     problems.push(...reusedTenantIdProblems(tenant, live));
   }
   return problems;
@@ -269,7 +270,7 @@ export async function deploy(opts: DeployOptions): Promise<StackDeployResult[]> 
     (opts.liveTopics ? async () => true : (c: string) => deployerLogsIn(opts.model, opts.secrets, c));
   if (!selected.includes(PLATFORM_STACK)) {
     // Tenant stacks only: the deployer must exist where they go, or every apply fails on its login.
-    const clusters = [...new Set(selected.map((s) => stackCluster(opts.model, s)))].sort();
+    const clusters = [...new Set(selected.flatMap((s) => stackClusters(opts.model, s)))].sort();
     const missing = await clustersWithoutDeployer(opts.model, ready, clusters);
     if (missing.length > 0) {
       throw new EnvironmentError(
@@ -359,7 +360,7 @@ async function deployStacks(opts: DeployOptions): Promise<StackDeployResult[]> {
   // The state database and every cluster answer before the first terraform run (bounded), or nothing happens.
   // Skipped stacks' clusters too: a run that reports stacks as deployed has seen their clusters answer.
   await checkStateBackend(model.env);
-  const clusters = [...new Set(selected.map((s) => stackCluster(model, s)))];
+  const clusters = [...new Set(selected.flatMap((s) => stackClusters(model, s)))];
   await Promise.all(clusters.map((c) => liveTopics(c)));
 
   const problems = new Map<string, Problem[]>();
@@ -553,9 +554,16 @@ function applyFailure(runs: readonly StackRun<number>[], results: readonly Stack
   );
 }
 
-/** Key of the cluster a stack's provider talks to. */
+/** Key of the cluster a stack's default provider talks to (the source while a tenant moves between clusters). */
 function stackCluster(model: Model, stack: string): string {
-  return model.tenants.find((t) => t.id === stack)?.cluster ?? model.env.sharedCluster;
+  const tenant = model.tenants.find((t) => t.id === stack);
+  return tenant ? stackClusterOf(tenant) : model.env.sharedCluster;
+}
+
+/** Every cluster a stack touches (both during a move between clusters). */
+function stackClusters(model: Model, stack: string): string[] {
+  const tenant = model.tenants.find((t) => t.id === stack);
+  return tenant ? clustersOf(tenant) : [model.env.sharedCluster];
 }
 
 /** `kafka_topic` blocks of a synthesized stack: address (logical id) and topic name. */

@@ -8,6 +8,7 @@
  * ephemeral, so Terraform keeps them out of `.tfplan` files; the files still stay on the machine that plans (they
  * are apply inputs). Only the redacted `.plan.json` and the review leave it.
  */
+import { clustersOf, stackClusterOf } from '../model/migration';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError, type Problem } from '../errors';
@@ -91,7 +92,10 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
   // The state database and every cluster answer before the first terraform run (bounded), as for deploy.
   await checkStateBackend(opts.model.env);
   const clusters = new Set(
-    selected.map((s) => opts.model.tenants.find((t) => t.id === s)?.cluster ?? opts.model.env.sharedCluster),
+    selected.flatMap((s) => {
+      const t = opts.model.tenants.find((x) => x.id === s);
+      return t ? clustersOf(t) : [opts.model.env.sharedCluster];
+    }),
   );
   await Promise.all([...clusters].map((c) => liveTopics(c)));
   const problems: Problem[] = [];
@@ -105,7 +109,7 @@ export async function planStacks(opts: PlanOptions): Promise<StackPlanResult[]> 
     problems.push(...changeProblems([beforeFromState(stack, state)], opts.model));
     const tenant = opts.model.tenants.find((t) => t.id === stack);
     if (tenant && state.length === 0)
-      problems.push(...reusedTenantIdProblems(tenant, await liveTopics(tenant.cluster)));
+      problems.push(...reusedTenantIdProblems(tenant, await liveTopics(stackClusterOf(tenant))));
   }
   if (problems.length) throw new ValidationError(problems);
 

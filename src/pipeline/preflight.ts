@@ -6,6 +6,7 @@
  * synthesized configuration enforces the same rules on its own (TopicLedger, prevent_destroy) for `cdktf deploy`
  * and plain `terraform apply`.
  */
+import { stackClusterOf } from '../model/migration';
 import type { Problem } from '../errors';
 import type { Model, TopicModel } from '../model/types';
 import { PLATFORM_STACK } from '../stacks/app';
@@ -56,7 +57,7 @@ function headOf(model: Model, stack: string): StackHead | undefined {
   const deleting = t.lifecycle === 'decommissioning' && t.deleteData;
   return {
     file: t.file,
-    cluster: t.cluster,
+    cluster: stackClusterOf(t),
     topics: t.topics,
     leaving: new Set([...t.retiredTopics.map((r) => r.name), ...(deleting ? t.topics.map((x) => x.name) : [])]),
     topicsKey: 'topics',
@@ -152,7 +153,7 @@ export function beforesFromBase(base: Model): StackBefore[] {
     ...base.tenants.map((t) => ({
       stack: t.id,
       source: 'base' as const,
-      cluster: t.cluster,
+      cluster: stackClusterOf(t),
       // A tenant whose data the base revision already deleted has nothing left to protect.
       topics: t.lifecycle === 'decommissioning' && t.deleteData ? [] : t.topics,
     })),
