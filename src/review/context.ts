@@ -1,5 +1,6 @@
 /** What the tenant files approve, per stack (from the model): plan review needs nothing else from them. */
 import type { Model, RetiredTopicModel, TopicModel } from '../model/types';
+import { type MigrationContext, migrationContext } from './migration';
 
 export interface TopicApproval {
   readonly name: string;
@@ -21,6 +22,8 @@ export interface StackContext {
   readonly topics: Readonly<Record<string, TopicApproval>>;
   /** Topics retired in the file (`retiredTopics` / `retiredSharedTopics`), by full name: delete or keep data. */
   readonly retired: Readonly<Record<string, { readonly deleteData: boolean }>>;
+  /** A tier migration the file declares (review/migration.ts). */
+  readonly migration?: MigrationContext;
   /** From the base revision, when known: tier, cluster and topics as they were (approvals of removed topics). */
   readonly base?: {
     readonly tier?: string;
@@ -70,6 +73,7 @@ export function reviewContext(model: Model, base?: Model, platformStack = 'platf
       cluster: t.cluster,
       topics: topicApprovals(t.topics),
       retired: retirements(t.retiredTopics),
+      migration: migrationContext(t),
       base: b ? { tier: b.tier, cluster: b.cluster, topics: topicApprovals(b.topics) } : undefined,
     };
   }

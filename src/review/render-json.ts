@@ -19,6 +19,7 @@ const stackJson = (s: StackReview) => ({
   counts: s.counts,
   items: s.items, // public as they are (their key order is what --json has always printed)
   risks: s.risks.map(riskJson),
+  ...(s.migration && { migration: s.migration }),
 });
 
 export function reviewJson(review: PlanReview): unknown {

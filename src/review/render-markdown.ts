@@ -41,6 +41,9 @@ export function renderMarkdown(review: PlanReview): string {
         '',
       );
     }
+    if (s.migration) {
+      lines.push(`**${escapeCell(s.migration.title)}**`, '', ...s.migration.lines.map((l) => `- ${l}`), '');
+    }
     if (s.items.length === 0) {
       lines.push('No changes.', '');
     } else {

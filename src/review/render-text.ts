@@ -12,6 +12,7 @@ export function renderText(review: PlanReview, table: TextTable): string {
   const out: string[] = [`${review.stacks.length} stack(s): ${summaryLine(review)}`];
   for (const s of review.stacks) {
     out.push('', `${s.stack} — ${s.status}${s.file ? ` (${s.file})` : ''}`);
+    if (s.migration) out.push(`  ${s.migration.title}`, ...s.migration.lines.map((l) => `    - ${plain(l)}`));
     if (s.items.length) {
       const t = table(['', 'resource', 'name', 'what']);
       s.items.forEach((i) => t.push([CHANGE_SYMBOL[i.change], i.kind, i.subject, plain(i.summary)]));

@@ -15,6 +15,8 @@ export interface StackReview {
   readonly counts: Readonly<Record<ChangeKind, number>>;
   readonly items: readonly ReviewItem[];
   readonly risks: readonly Risk[];
+  /** The tier migration the stack is in, as one item (review/migration.ts). */
+  readonly migration?: { readonly title: string; readonly lines: readonly string[] };
 }
 
 export interface PlanReview {
@@ -73,5 +75,11 @@ function reviewStack(p: StackPlan, ctx: StackContext | undefined): StackReview {
     counts,
     items: sortedItems,
     risks: assessRisks(facts),
+    ...(ctx?.migration && {
+      migration: {
+        title: `migration ${ctx.migration.from} → ${ctx.migration.to}, state ${ctx.migration.state}`,
+        lines: ctx.migration.lines,
+      },
+    }),
   };
 }

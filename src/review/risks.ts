@@ -94,6 +94,8 @@ const retiredKey = (ctx: StackContext): string => (ctx.kind === 'platform' ? 're
 function dataLossApproval(topic: string, ctx: StackContext | undefined): string | undefined {
   if (!ctx) return undefined;
   if (ctx.lifecycle === 'decommissioning' && ctx.deleteData) return `${ctx.file}: deleteDataOnDecommission: true`;
+  const migration = ctx.migration?.approvedDeletions[topic];
+  if (migration) return migration;
   if (ctx.topics[topic]?.allowDataLoss) return `${ctx.file}: allowDataLoss: true on topic ${topic}`;
   if (!ctx.topics[topic] && ctx.retired[topic]?.deleteData) {
     return `${ctx.file}: ${retiredKey(ctx)} entry for ${topic} with deleteData: true`;
