@@ -97,6 +97,7 @@ function tenantModel(env: Environment, parsed: ParsedTenant): TenantModel {
     keepSourceData: m.keepSourceData,
     engine: move.engine,
     source,
+    targetCluster: base.cluster,
     sameCluster: source.cluster === base.cluster,
     topics: copiedTopics(env, parsed.spec),
     groups: sortedUnique(parsed.spec.applications.flatMap((a) => a.groups.map((g) => groupId(parsed.spec.id, g)))),

@@ -21,6 +21,8 @@ export interface MigrationModel {
   readonly engine: 'mirror-maker' | 'copier';
   /** The tenant as it lives on the source: its topics (none on the shared tier), principals, ACLs, quotas. */
   readonly source: TenantModel;
+  /** The cluster the tenant moves to (the tenant's own `cluster`; kept here for views of the source placement). */
+  readonly targetCluster: string;
   /** Whether source and target are on the same cluster (shared → topic-per-tenant). */
   readonly sameCluster: boolean;
   /** What is copied where: full topic names (identical for a move between clusters). */

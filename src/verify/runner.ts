@@ -5,6 +5,8 @@
  * first (admin reads only, before the run writes anything), then access (positive, negative, shared tier,
  * dedicated tier), then quotas (loud, so alone and one at a time).
  */
+import { migrationChecks } from './checks/migration';
+import { verifyModel } from './migration';
 import { loadModel } from '../model';
 import type { Model } from '../model/types';
 import type { KeyProvider } from '../sdk';
@@ -240,7 +242,9 @@ export function unreachableResult(u: Unreachable, results: readonly CheckResult[
 /** Verify the deployed fleet against its model. Never throws for a failing check: read `report.ok`. */
 export async function runVerification(options: VerifyOptions = {}): Promise<VerificationReport> {
   const started = Date.now();
-  const model = options.model ?? loadModel({ env: options.env ?? 'local', tenantsDir: options.tenantsDir });
+  const declared = options.model ?? loadModel({ env: options.env ?? 'local', tenantsDir: options.tenantsDir });
+  // a migrating tenant is verified in the placement it works in now, the other one by checks/migration.ts
+  const model = verifyModel(declared);
   const secrets = options.secrets ?? secretSourceFor(model.env);
   const scope = new Scope(model, options.tenants ?? []);
   const seed = options.seed ?? DEFAULT_SEED;
@@ -293,6 +297,7 @@ export async function runVerification(options: VerifyOptions = {}): Promise<Veri
           ...dedicatedTierChecks(ctx, everyone, scope),
           ...reservedPartitionChecks(ctx, scope),
           ...(scope.all ? operatorProbeChecks(ctx) : []),
+          ...migrationChecks(ctx, declared.tenants, scope),
         ]);
       },
     },

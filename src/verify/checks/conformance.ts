@@ -10,6 +10,7 @@
  * Kafka's matcher, no binding lets a principal reach another tenant's namespaces beyond what the model grants
  * (`AclReach`). It is why the negative probes need only a constant number of targets per tenant.
  */
+import { otherPlacementTopics } from '../migration';
 import { PLATFORM_NAMESPACE, SHARED_TOPIC_PREFIX, namespacePrefix } from '../../naming';
 import type { Model, PrincipalModel, QuotaModel, TopicModel } from '../../model/types';
 import {
@@ -176,6 +177,20 @@ interface Identity {
   /** False for the principals of a decommissioning tenant: revoked credential may stay, no quota. */
   readonly active: boolean;
   readonly quota: QuotaModel;
+  /**
+   * A tier migration's other cluster: until done the target (credential and quota, no grant), after done or an
+   * abort the cluster left behind (a revoked credential may stay, no quota). @default - none
+   */
+  readonly beside?: { readonly cluster: string; readonly active: boolean };
+}
+
+/** Where a migrating tenant's users also live (verify/migration.ts views keep the migration on the source view). */
+function besideOf(t: Model['tenants'][number]): Identity['beside'] {
+  const m = t.migration;
+  if (!m || m.sameCluster) return undefined;
+  if (m.state === 'copying' || m.state === 'cutover') return { cluster: m.targetCluster, active: true };
+  if (m.state === 'aborted') return { cluster: m.targetCluster, active: false };
+  return { cluster: m.source.cluster, active: false };
 }
 
 function modelIdentities(model: Model): Identity[] {
@@ -187,6 +202,7 @@ function modelIdentities(model: Model): Identity[] {
         cluster: t.cluster,
         active: t.lifecycle === 'active',
         quota: p.quota,
+        beside: besideOf(t),
       })),
     ),
     ...model.platform.consumers.map((p) => ({
@@ -266,7 +282,10 @@ function scramCredentialCheck(ctx: VerifyContext, id: Identity): Check {
       if (own) problems.push(...credentialProblems(own).map((p) => `${id.cluster}: ${p}`));
       for (const c of others) {
         const there = (await ctx.identities(c)).scramUsers.get(id.username);
-        if (there)
+        if (c === id.beside?.cluster) {
+          if (!there && id.beside.active) problems.push(`missing on ${c}, where its tier migration needs it`);
+          if (there) problems.push(...credentialProblems(there).map((p) => `${c}: ${p}`));
+        } else if (there)
           problems.push(`present on ${c} (${there.map(showCredential).join('; ')}): it lives on ${id.cluster}`);
       }
       return {
@@ -300,6 +319,8 @@ function quotaCheck(ctx: VerifyContext, id: Identity): Check {
       for (const c of ctx.clusters()) {
         for (const entry of (await ctx.identities(c)).quotas.filter((e) => mentionsUser(e, id.username))) {
           const own = c === id.cluster && plainUser(entry) === id.username;
+          // until done a migrating user has its quota on the target too (the target tier's, compared by plan)
+          if (c === id.beside?.cluster && id.beside.active && plainUser(entry) === id.username) continue;
           if (own && id.active) live = entry.values;
           else if (own) problems.push(`${c}: ${showValues(entry.values)}: a quota its decommissioning tenant gave up`);
           else if (plainUser(entry)) problems.push(`${c}: ${showValues(entry.values)}: it lives on ${id.cluster}`);
@@ -329,8 +350,14 @@ function quotaCheck(ctx: VerifyContext, id: Identity): Check {
 function clusterIdentityChecks(ctx: VerifyContext, cluster: string, identities: readonly Identity[]): Check[] {
   const byName = new Map(identities.map((i) => [i.username, i]));
   const here = identities.filter((i) => i.cluster === cluster);
-  const required = [...OPERATOR_USERS.required, ...here.filter((i) => i.active).map((i) => i.username)];
-  const quotaed = new Set(here.filter((i) => i.active).map((i) => i.username));
+  const besides = identities.filter((i) => i.beside?.cluster === cluster);
+  const activeBeside = besides.filter((i) => i.beside?.active).map((i) => i.username);
+  const required = [
+    ...OPERATOR_USERS.required,
+    ...here.filter((i) => i.active).map((i) => i.username),
+    ...activeBeside,
+  ];
+  const quotaed = new Set([...here.filter((i) => i.active).map((i) => i.username), ...activeBeside]);
   return [
     {
       id: `conformance.scram-users:${cluster}`,
@@ -353,7 +380,7 @@ function clusterIdentityChecks(ctx: VerifyContext, cluster: string, identities: 
             found.push(
               `extra: ${user} (${creds.map(showCredential).join('; ')}): no tenant file or platform consumer declares it`,
             );
-          } else if (known.cluster !== cluster) {
+          } else if (known.cluster !== cluster && known.beside?.cluster !== cluster) {
             found.push(`misplaced: ${user} (${known.owner}) lives on ${known.cluster}`);
           }
         }
@@ -508,7 +535,8 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
     if (!absent) for (const topic of t.topics) checks.push(replicationCheck(ctx, t.id, t.cluster, topic));
     // Retired with deleteData: false: forgotten by Terraform, kept on the cluster on purpose.
     const kept = t.retiredTopics.filter((r) => !r.deleteData).map((r) => r.name);
-    const known = [...(absent ? [] : t.topics.map((x) => x.name)), ...kept];
+    const beside = otherPlacementTopics(t); // a tier migration's other placement (verify/migration.ts)
+    const known = [...(absent ? [] : t.topics.map((x) => x.name)), ...kept, ...(beside.get(t.cluster) ?? [])];
     checks.push({
       id: `conformance.unknown-topics:${t.id}`,
       tenant: t.id,
@@ -534,7 +562,7 @@ export function conformanceChecks(ctx: VerifyContext, scope: Scope, actors: read
           const found: string[] = [];
           for (const c of elsewhere) {
             for (const n of (await ctx.snapshot(c)).topics.keys())
-              if (n.startsWith(t.topicPrefix)) found.push(`${n} @${c}`);
+              if (n.startsWith(t.topicPrefix) && !beside.get(c)?.includes(n)) found.push(`${n} @${c}`);
           }
           return listOutcome(`no topic under ${t.topicPrefix} outside ${t.cluster}`, found, 'misplaced topic(s)');
         },

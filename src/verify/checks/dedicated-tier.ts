@@ -24,7 +24,10 @@ export function dedicatedTierChecks(ctx: VerifyContext, actors: readonly Actor[]
   const dedicatedTenants = ctx.model.tenants.filter((t) => t.tier === 'dedicated');
   for (const actor of actors) {
     if (actor.tenant?.tier !== 'dedicated' || !scope.has(actor.owner)) continue;
-    for (const other of ctx.clusters().filter((c) => c !== actor.cluster)) {
+    // a tenant moving between dedicated clusters logs in on its target too until done (checks/migration.ts)
+    const m = actor.tenant.migration;
+    const moving = m && (m.state === 'copying' || m.state === 'cutover') ? m.targetCluster : undefined;
+    for (const other of ctx.clusters().filter((c) => c !== actor.cluster && c !== moving)) {
       checks.push({
         id: `dedicated-tier.auth-refused:${actor.principal.username}@${other}`,
         tenant: actor.owner,
