@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { explainCommand } from './commands/explain';
 import { localCommand } from './commands/local';
+import { migrateCommand } from './commands/migrate';
 import { deployCommand, schemaCommand, synthCommand, validateCommand } from './commands/model-commands';
 import { pipelineCommands } from './commands/pipeline';
 import { tfEnvCommand } from './commands/tf-env';
@@ -31,6 +32,7 @@ export function program(): Command {
     localCommand(),
     ...pipelineCommands(),
     verifyCommand(),
+    migrateCommand(),
     explainCommand(),
   ])
     p.addCommand(c);

@@ -28,6 +28,12 @@ export interface TopicLedgerProps {
   readonly approvedDeletions?: readonly string[];
   /** Where this stack's state lives, read back at plan time. */
   readonly priorState: PriorStateSource;
+  /**
+   * A tier migration's phase: recorded in the state (output `kafka_tenancy_migration`), and `done` refused unless
+   * the prior apply was the cutover (or done) and the cutover proof's digest is set (`proofVariable`).
+   * @default - no migration
+   */
+  readonly migration?: { readonly state: string; readonly tenant: string; readonly proofVariable: string };
   /** Key of the retired topics' section in the file, for the fix in error messages. @default 'retiredTopics' */
   readonly retiredKey?: string;
   /** Key of the declared topics' section in the file. @default 'topics' */
@@ -35,7 +41,11 @@ export interface TopicLedgerProps {
 }
 
 /** Outputs every protected stack writes; what the next plan compares itself with. */
-export const LEDGER_OUTPUTS = { topics: 'kafka_tenancy_topics', cluster: 'kafka_tenancy_cluster' } as const;
+export const LEDGER_OUTPUTS = {
+  topics: 'kafka_tenancy_topics',
+  cluster: 'kafka_tenancy_cluster',
+  migration: 'kafka_tenancy_migration',
+} as const;
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
 const RULES: readonly Rule<TopicLedgerProps>[] = [
@@ -90,6 +100,13 @@ export class TopicLedger extends Construct {
       description: 'cluster this stack manages (read back by the next plan)',
     }).overrideLogicalId(LEDGER_OUTPUTS.cluster);
 
+    if (props.migration) {
+      new TerraformOutput(outputs, 'migration', {
+        value: props.migration.state,
+        description: 'tier-migration phase of the last apply (read back by the next plan)',
+      }).overrideLogicalId(LEDGER_OUTPUTS.migration);
+    }
+
     const allowed = hclList([
       ...props.declared,
       ...props.retired.map((r) => r.name),
@@ -115,9 +132,15 @@ export class TopicLedger extends Construct {
       prior.addOverride('count', `\${var.${NEW_STACK_VARIABLE} ? 0 : 1}`);
     }
     prior.addOverride('config', props.priorState.config);
-    prior.addOverride('defaults', { [LEDGER_OUTPUTS.topics]: [], [LEDGER_OUTPUTS.cluster]: props.cluster });
+    prior.addOverride('defaults', {
+      [LEDGER_OUTPUTS.topics]: [],
+      [LEDGER_OUTPUTS.cluster]: props.cluster,
+      [LEDGER_OUTPUTS.migration]: '',
+    });
     const dropped = `sort(setsubtract(self.outputs.${LEDGER_OUTPUTS.topics}, ${allowed}))`;
+    const migrationDone = props.migration?.state === 'done' ? [migrationDoneCondition(this, props)] : [];
     prior.addOverride('lifecycle.postcondition', [
+      ...migrationDone,
       {
         condition: `\${self.outputs.${LEDGER_OUTPUTS.cluster} == "${props.cluster}"}`,
         error_message:
@@ -142,6 +165,34 @@ export class TopicLedger extends Construct {
     );
     if (removed.length) stack.addOverride('removed', removed);
   }
+}
+
+/**
+ * `migration.state: done` switches the tenant's grants to the target and revokes the source: only after the cutover
+ * was applied (the source refused writes) and proven (`kafka-tenancy migrate <tenant> cutover`, whose proof digest
+ * our runner and tf-env pass in). Holds for plain terraform too; once done is applied it is not asked again.
+ */
+function migrationDoneCondition(
+  scope: Construct,
+  props: TopicLedgerProps,
+): { condition: string; error_message: string } {
+  const m = props.migration!;
+  const proof = new TerraformVariable(scope, 'migration-proof', {
+    type: 'string',
+    default: '',
+    nullable: false,
+    description: `sha256 of ${m.tenant}'s cutover proof (kafka-tenancy migrate ${m.tenant} cutover); required to apply migration.state: done`,
+  });
+  proof.overrideLogicalId(m.proofVariable);
+  const was = `self.outputs.${LEDGER_OUTPUTS.migration}`;
+  return {
+    condition: `\${${was} == "done" || (${was} == "cutover" && var.${m.proofVariable} != "")}`,
+    error_message:
+      `${props.file}: migration.state: done needs the cutover applied first (the last apply recorded ` +
+      `"\${${was}}") and proven: deploy migration.state: cutover, run \`kafka-tenancy migrate ${m.tenant} cutover\` ` +
+      `(it drains the replication, compares every partition and writes the proof), then deploy done; with plain ` +
+      `terraform, eval "$(kafka-tenancy tf-env ${m.tenant})" passes the proof's digest as TF_VAR_${m.proofVariable}.`,
+  };
 }
 
 /**

@@ -116,3 +116,21 @@ export const REVOKED_CREDENTIAL_VERSION = 'revoked';
  * state with no resources and no outputs (pg keeps an empty state as the sentinel of a new workspace).
  */
 export const NEW_STACK_VARIABLE = 'kafka_tenancy_new_stack';
+
+/**
+ * Non-secret variable of a tenant stack whose file says `migration.state: done`: the sha256 of the cutover proof
+ * (`kafka-tenancy migrate <tenant> cutover` writes it under `.local/migrations/<env>/<tenant>/`). The stack's
+ * prior-state check refuses `done` unless the cutover was applied and this is set, for plain terraform too; our
+ * runner and `tf-env` set it from the proof file. Named after the environment, whose folder holds the proof.
+ */
+export function migrationProofVariable(env: string): string {
+  return `kafka_tenancy_migration_proof_${identifierOf(env)}`;
+}
+
+const MIGRATION_PROOF_VARIABLE = new RegExp(`^kafka_tenancy_migration_proof_(${ENCODED})$`);
+
+/** The environment of a migration proof variable, or undefined for any other variable. */
+export function migrationProofEnv(variable: string): string | undefined {
+  const m = MIGRATION_PROOF_VARIABLE.exec(variable);
+  return m ? nameOfIdentifier(m[1]!) : undefined;
+}

@@ -8,6 +8,7 @@ import { ScramPrincipal } from '../constructs/scram-principal';
 import { TenantTopic } from '../constructs/tenant-topic';
 import { TopicLedger } from '../constructs/topic-ledger';
 import { KafkaStack } from './kafka-stack';
+import { migrationProofVariable } from '../model/terraform-names';
 
 export interface TenantStackProps {
   readonly env: Environment;
@@ -77,6 +78,9 @@ export class TenantStack extends KafkaStack {
       forget: home.forgetTopics,
       approvedDeletions: all.flatMap((p) => p.deleteTopics),
       priorState: this.priorState,
+      ...(t.migration && {
+        migration: { state: t.migration.state, tenant: t.id, proofVariable: migrationProofVariable(props.env.name) },
+      }),
     });
   }
 }

@@ -1,7 +1,14 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EnvironmentError } from '../errors';
-import { KAFKA_USER_VARIABLE, NEW_STACK_VARIABLE, secretForVariable } from '../model/terraform-names';
+import {
+  KAFKA_USER_VARIABLE,
+  migrationProofEnv,
+  NEW_STACK_VARIABLE,
+  secretForVariable,
+} from '../model/terraform-names';
+import { cutoverProofFile } from '../paths';
 import { DEPLOYER_USER, operatorCredentials, PLANNER_USER } from '../platform/identities';
 import type { SecretSource } from '../secrets';
 import { randomPassword, requireSecret, secretNames } from '../secrets';
@@ -252,6 +259,15 @@ export async function secretVariables(
   if (opts.planOnly && KAFKA_USER_VARIABLE in (stack.variable ?? {}))
     env[`TF_VAR_${KAFKA_USER_VARIABLE}`] = PLANNER_USER;
   for (const name of Object.keys(stack.variable ?? {})) {
+    const proofEnv = migrationProofEnv(name);
+    if (proofEnv !== undefined) {
+      // not a secret: the digest of the cutover proof, when `migrate <tenant> cutover` wrote one here
+      const proof = cutoverProofFile(proofEnv, path.basename(stackDir));
+      if (fs.existsSync(proof)) {
+        env[`TF_VAR_${name}`] = crypto.createHash('sha256').update(fs.readFileSync(proof)).digest('hex');
+      }
+      continue;
+    }
     const s = secretForVariable(name);
     if (!s) continue;
     env[`TF_VAR_${name}`] =
