@@ -9,6 +9,9 @@
  * `PlatformConsumer` reads a shared topic with records of many tenants: the `tenant-id` header must equal the key
  * prefix and name a known tenant; the record is decrypted with that tenant's key.
  *
+ * Records a declared tier migration copied into the topic carry `kt-origin-topic`; with `acceptedOrigins` they are
+ * opened with that origin in the AAD (see `aadTopic` in envelope.ts), any other origin is rejected.
+ *
  * Rejected records are counted, logged without payload (and without aggregate id), passed to `onRejected`
  * (e.g. for a dead-letter topic), and skipped: a poisoned record must not block its partition forever. Errors
  * that are not about the record (a key provider that is down, a failing handler) are rethrown so kafkajs
@@ -39,7 +42,7 @@ import {
   type PartitionAssigner,
   type SeekEntry,
 } from 'kafkajs';
-import { DataKeyCache, isEncrypted, openRecord, recordKekId } from './envelope';
+import { type AcceptedOrigins, DataKeyCache, aadTopic, isEncrypted, openRecord, recordKekId } from './envelope';
 import {
   DecryptionError,
   EncryptionUnavailableError,
@@ -127,6 +130,15 @@ interface GateOptions {
    * @default true
    */
   readonly skipVerificationRecords?: boolean;
+  /**
+   * Records copied by a declared tier migration (shared → topic-per-tenant): for each topic read, the shared topics
+   * its records may have come from. A record with a `kt-origin-topic` header naming one of them is opened with that
+   * topic in the AAD (the copier moves ciphertext byte for byte, it holds no keys); any other origin is rejected
+   * (`decryption_failed`, reason `context_mismatch`), so a ciphertext still cannot be replayed from an undeclared
+   * topic or from another tenant. Records without the header are opened with their own topic.
+   * @default - no origins: every record carrying a `kt-origin-topic` header is rejected
+   */
+  readonly acceptedOrigins?: AcceptedOrigins;
   /** Called for every rejected record after it was counted and logged (e.g. to write a dead-letter record). */
   readonly onRejected?: (error: RecordRejection, coordinates: Required<RecordCoordinates>) => void | Promise<void>;
 }
@@ -145,6 +157,7 @@ abstract class GuardedConsumer {
   private readonly logger: SdkLogger;
   private readonly onRejected: GateOptions['onRejected'];
   private readonly dataKeys: DataKeyCache;
+  private readonly acceptedOrigins: AcceptedOrigins | undefined;
   private accepted = 0;
   private skippedVerification = 0;
   private readonly skipVerificationRecords: boolean;
@@ -161,6 +174,7 @@ abstract class GuardedConsumer {
     this.onRejected = options.onRejected;
     this.skipVerificationRecords = options.skipVerificationRecords ?? true;
     this.dataKeys = new DataKeyCache(options.dataKeyCacheSize ?? 1024);
+    this.acceptedOrigins = options.acceptedOrigins;
     this.consumer = options.kafka.consumer({
       ...options.consumerConfig,
       groupId,
@@ -255,6 +269,8 @@ abstract class GuardedConsumer {
       );
     }
     const tenant = this.tenantFor(headerTenant, coordinates);
+    // Checked on clear-text records too: a provenance claim nobody declared is refused whatever it would unlock.
+    const envelopeTopic = aadTopic(topic, headers, this.acceptedOrigins);
 
     let value = message.value;
     let kekVersion: number | undefined;
@@ -275,7 +291,7 @@ abstract class GuardedConsumer {
       }
       const opened = await openRecord(
         this.keyProvider,
-        { tenantId: tenant.id, topic },
+        { tenantId: tenant.id, topic: envelopeTopic },
         message.key!,
         value,
         headers,

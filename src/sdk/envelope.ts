@@ -38,6 +38,13 @@
  *
  * Rotation: new records are wrapped with the new KEK version; old records keep their `enc-kek` version and
  * decrypt with it until it is retired. Nothing is re-encrypted. Crypto-shredding: delete the tenant's KEKs.
+ *
+ * Tier migration (shared → topic-per-tenant): the copier moves a tenant's records byte for byte from a shared topic
+ * into the tenant's own topic and adds `kt-origin-topic: <shared topic>`; `aadTopic` decides which topic such a
+ * record is opened with. Why not re-encrypt: the copier would have to hold every migrating tenant's keys. With the
+ * origin header it holds none, and since a consumer accepts only the origins declared for the topic it reads
+ * (`AcceptedOrigins`, built from the declared migration), a ciphertext still cannot be replayed from any other
+ * topic, tenant or record key: the AAD still binds tenant and record key, and the topic is one of a declared few.
  */
 import * as crypto from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
@@ -278,6 +285,36 @@ export async function sealRecord(
   } finally {
     sealer.dispose();
   }
+}
+
+/**
+ * For each topic a consumer reads, the topics its records may have been copied from by a declared migration:
+ * `{ 'acme.orders.placed': ['shared.orders.placed'] }`. Build it from the migration, never from the records.
+ */
+export type AcceptedOrigins = Readonly<Record<string, readonly string[]>>;
+
+/**
+ * The topic a record read from `topic` was encrypted for, i.e. the topic of its AAD: its `kt-origin-topic` when that
+ * names an origin declared for `topic`, `topic` itself when the header is absent. Any other origin (undeclared,
+ * repeated, or declared for another topic) is rejected with `DecryptionError('context_mismatch')`: fail closed, a
+ * copy nobody declared is not opened.
+ */
+export function aadTopic(topic: string, headers: IHeaders | undefined, acceptedOrigins?: AcceptedOrigins): string {
+  const origin = singleHeader(headers, HEADERS.originTopic);
+  if (origin === undefined) return topic;
+  if (origin === 'multiple') {
+    throw new DecryptionError('context_mismatch', `record carries more than one "${HEADERS.originTopic}" header`);
+  }
+  const declared =
+    acceptedOrigins && Object.prototype.hasOwnProperty.call(acceptedOrigins, topic)
+      ? acceptedOrigins[topic]
+      : undefined;
+  if (Array.isArray(declared) && declared.includes(origin)) return origin;
+  throw new DecryptionError(
+    'context_mismatch',
+    `record on "${topic}" says it was copied from "${origin.slice(0, 249)}", which is not a declared origin of ` +
+      `"${topic}" (acceptedOrigins: ${declared && declared.length ? declared.join(', ') : 'none'})`,
+  );
 }
 
 /** True when the record carries envelope headers (either one: a record with only one of them is malformed). */

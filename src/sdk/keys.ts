@@ -23,9 +23,25 @@ export const HEADERS = {
   encryptionVersion: 'enc-v',
   /** Key-encryption key that wrapped the data key: `<tenant>/v<version>`. Present only on encrypted records. */
   encryptionKek: 'enc-kek',
+  /**
+   * Set only by the platform's tier-migration copier (src/migration/copier.ts) on a record it copied out of a
+   * shared topic into a tenant's own topic: the shared topic the record was first written to. The record is copied
+   * byte for byte, so its envelope AAD still names that topic; a consumer opens it with that topic only if it was
+   * told the copy was declared (`acceptedOrigins`), otherwise it rejects the record.
+   */
+  originTopic: 'kt-origin-topic',
+  /** Set with `kt-origin-topic`: `<partition>/<offset>` of the source record, for tracing a copy back. */
+  originOffset: 'kt-origin-offset',
 } as const;
 
-/** Headers the SDK writes itself; callers may not supply them (`tenant-id` only with the producer's own id). */
+/** Headers whose names start with this are the copier's provenance headers (`kt-origin-topic`, `kt-origin-offset`). */
+export const ORIGIN_HEADER_PREFIX = 'kt-origin-';
+
+/**
+ * Headers the SDK or the platform writes itself; callers may not supply them (`tenant-id` only with the producer's
+ * own id). The origin headers in particular: a producer that could set `kt-origin-topic` could ask consumers to
+ * open a record under another topic's AAD.
+ */
 export const RESERVED_HEADERS: readonly string[] = Object.values(HEADERS);
 
 /**

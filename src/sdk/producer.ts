@@ -13,7 +13,7 @@ import type { CompressionTypes, IHeaders, Kafka, Message, Producer, ProducerConf
 import { EnvelopeSealer } from './envelope';
 import { EncryptionUnavailableError, InvalidRecordError, TenantMismatchError } from './errors';
 import type { KeyProvider } from './key-provider';
-import { HEADERS, KEY_SEPARATOR, assertAggregateId, assertTenantId, singleHeader } from './keys';
+import { HEADERS, KEY_SEPARATOR, ORIGIN_HEADER_PREFIX, assertAggregateId, assertTenantId, singleHeader } from './keys';
 import type { PartitionMapIndex } from './partition-map';
 import { createTenantPartitioner, pickPartition } from './partitioner';
 import { type Clock, type RateLimitMode, type TokenBucket, admit, systemClock } from './rate-limiter';
@@ -31,7 +31,10 @@ export interface TenantRecord {
   readonly aggregateId: string;
   readonly eventType: string;
   readonly value: Buffer | string;
-  /** Extra headers. `tenant-id` only with this producer's own tenant id; `event-type`, `enc-*` are the SDK's. */
+  /**
+   * Extra headers. `tenant-id` only with this producer's own tenant id; `event-type`, `enc-*` are the SDK's and
+   * `kt-origin-*` the migration copier's.
+   */
   readonly headers?: IHeaders;
   readonly timestamp?: string;
 }
@@ -242,6 +245,15 @@ export class TenantProducer {
     for (const h of [HEADERS.encryptionVersion, HEADERS.encryptionKek]) {
       if (headers[h] !== undefined) {
         throw new InvalidRecordError(`header "${h}" is reserved for the SDK's encryption; do not pass it`);
+      }
+    }
+    // Only the platform's migration copier writes provenance: a tenant that could set it could make consumers open
+    // its record under another topic's AAD (they accept declared origins only, but the claim is not the tenant's).
+    for (const h of Object.keys(headers)) {
+      if (h.startsWith(ORIGIN_HEADER_PREFIX) && headers[h] !== undefined) {
+        throw new InvalidRecordError(
+          `header "${h.slice(0, 64)}" is reserved for the platform's migration copier; do not pass it`,
+        );
       }
     }
   }
