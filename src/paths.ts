@@ -30,6 +30,8 @@ export function cacheDir(): string {
 export const cachePaths = {
   m2: () => path.join(cacheDir(), 'm2'),
   kafkaLibs: (version: string) => path.join(cacheDir(), `kafka-${version}`, 'libs'),
+  /** MirrorMaker 2's runtime classpath (tier migration), apart from the broker's: another Kafka version. */
+  mirrorMakerLibs: (version: string) => path.join(cacheDir(), `mirror-maker-${version}`, 'libs'),
   goModCache: () => path.join(cacheDir(), 'go', 'mod'),
   goBuildCache: () => path.join(cacheDir(), 'go', 'build'),
   providerMirror: () => path.join(cacheDir(), 'tf-mirror'),
@@ -52,4 +54,14 @@ export function stateDir(envName: string): string {
 export function mkdirPrivate(dir: string): void {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** A tenant's tier-migration folder: replication process files, status, the cutover proof. */
+export function migrationDir(envName: string, tenant: string): string {
+  return path.join(localDir(), 'migrations', envName, tenant);
+}
+
+/** The cutover proof `kafka-tenancy migrate <tenant> cutover` writes and deploy requires before `state: done`. */
+export function cutoverProofFile(envName: string, tenant: string): string {
+  return path.join(migrationDir(envName, tenant), 'cutover.json');
 }
