@@ -58,7 +58,7 @@ export function otherPlacementTopics(t: TenantModel): Map<string, string[]> {
     out.set(cluster, [...new Set([...(out.get(cluster) ?? []), ...names])]);
   if (m.state === 'copying' || m.state === 'cutover')
     add(
-      t.cluster,
+      m.targetCluster,
       m.topics.map((x) => x.target),
     );
   if (m.state === 'done' && m.keepSourceData && !m.sameCluster)
@@ -66,6 +66,5 @@ export function otherPlacementTopics(t: TenantModel): Map<string, string[]> {
       m.source.cluster,
       m.source.topics.map((x) => x.name),
     );
-  if (m.state === 'done' && m.sameCluster) add(m.source.cluster, []);
   return out;
 }
