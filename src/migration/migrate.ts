@@ -336,15 +336,13 @@ async function writesRefused(ctx: MigrateContext, t: TenantModel): Promise<strin
     const res = await withDeadline(
       (async () => {
         await admin.connect();
-        // kafkajs numbers: resourceType ANY=1, patternType ANY=1, operation ANY=1, permission ANY=1
+        // kafkajs numbers: resourceType ANY=1, patternType ANY=1, operation ANY=1, permission ANY=1; name, principal
+        // and host left out (undefined = any): kafkajs 2.2.4 refuses null for them before sending anything
         return admin.describeAcls({
           resourceType: 1,
           resourcePatternType: 1,
           operation: 1,
           permissionType: 1,
-          resourceName: null as unknown as string,
-          principal: null as unknown as string,
-          host: null as unknown as string,
         } as Parameters<typeof admin.describeAcls>[0]);
       })(),
       30_000,
@@ -518,10 +516,7 @@ async function cutoverMirror(
     return [out, `${m.groups.length} group(s), ${out.length} partition offset(s) set exactly on ${t.cluster}`];
   });
   await step('MirrorMaker state cleared', async () => {
-    const gone = await deleteTopics(target, [
-      ...Object.values(mirrorMakerInternalTopics(t.id)),
-      ...mirrorMakerTargetTopics(t.id),
-    ]);
+    const gone = await deleteTopics(target, mirrorMakerTopicsToClear(ctx.model, t));
     return [gone, `deleted ${gone.join(', ') || 'nothing (already gone)'}`];
   });
   return {
@@ -538,6 +533,24 @@ async function cutoverMirror(
       groups,
     },
   };
+}
+
+/**
+ * MirrorMaker's topics on the target once a tenant's copy is proven (or abandoned): its own Connect topics always;
+ * the ones named after the cluster aliases (checkpoints, offset syncs, the empty heartbeats topic MirrorMaker 4.3
+ * creates anyway) only when no other tenant is being mirrored to the same cluster. Once each: the broker refuses a
+ * DeleteTopics request that names a topic twice (INVALID_REQUEST).
+ */
+export function mirrorMakerTopicsToClear(model: Model, t: TenantModel): string[] {
+  const own = Object.values(mirrorMakerInternalTopics(t.id));
+  const others = model.tenants.some(
+    (x) =>
+      x.id !== t.id &&
+      x.migration?.engine === 'mirror-maker' &&
+      (x.migration.state === 'copying' || x.migration.state === 'cutover') &&
+      x.cluster === t.cluster,
+  );
+  return [...new Set([...own, ...(others ? [] : mirrorMakerTargetTopics(t.id))])];
 }
 
 async function deleteTopics(c: ClusterAccess, names: readonly string[]): Promise<string[]> {
@@ -648,10 +661,7 @@ export async function abortMigration(ctx: MigrateContext, tenantId: string): Pro
   const stopped = await stopMigration(ctx, tenantId);
   done.push(`replication ${stopped}`);
   if (m.engine === 'mirror-maker') {
-    const gone = await deleteTopics(access(ctx, t.cluster), [
-      ...Object.values(mirrorMakerInternalTopics(t.id)),
-      ...mirrorMakerTargetTopics(t.id),
-    ]);
+    const gone = await deleteTopics(access(ctx, t.cluster), mirrorMakerTopicsToClear(ctx.model, t));
     done.push(`MirrorMaker topics deleted: ${gone.join(', ') || 'none left'}`);
   } else {
     const c = access(ctx, t.cluster);

@@ -33,7 +33,8 @@ export function workingView(t: TenantModel): TenantModel {
   const base = m.source;
   return {
     ...base,
-    // same cluster (shared → topic-per-tenant): the target's own topics already exist beside the source placement
+    // the source's own topics (none on the shared tier, whose placement on the same cluster already holds the
+    // target's): those are checked by checks/migration.ts and known to the placement checks (otherPlacementTopics)
     topics: m.sameCluster ? base.topics : home.topics,
     principals: home.principals.map((x) => workingPrincipal(x.principal, x.acls)),
     migration: m,

@@ -237,9 +237,15 @@ describe('topic-per-tenant → dedicated with MirrorMaker 2, through the CLI', (
 
     // 2. copying: plan review, deploy, MirrorMaker killed and restarted, verify
     writeTenant({ state: 'copying' });
-    const plan = expectOk('plan (copying)', await cli(['plan', '--out', path.join(work, 'plans')]));
-    const reviewFile = fs.readdirSync(path.join(work, 'plans')).find((f) => f.endsWith('.md'));
-    const review = reviewFile ? fs.readFileSync(path.join(work, 'plans', reviewFile), 'utf8') : plan.stdout;
+    const plans = path.join(work, 'plans');
+    expectOk('plan (copying)', await cli(['plan', '--out', plans]));
+    const planFiles = fs
+      .readdirSync(plans)
+      .filter((f) => f.endsWith('.plan.json'))
+      .map((f) => path.join(plans, f));
+    const reviewMd = path.join(work, 'review.md');
+    await cli(['plan-review', ...planFiles, '--markdown', reviewMd]);
+    const review = fs.readFileSync(reviewMd, 'utf8');
     console.log(`plan review (copying):\n${review}`);
     expect(review).toMatch(/migration topic-per-tenant on shared → dedicated on dedicated, state copying/);
     expectOk('deploy (copying)', await cli(['deploy']));
@@ -282,6 +288,33 @@ describe('topic-per-tenant → dedicated with MirrorMaker 2, through the CLI', (
     );
     await verify('copying');
 
+    // negative control: a grant on the target before done (here READ: the copies readable early) is caught. (A WRITE
+    // grant is caught too, but the probe's record then lands on the target, and cutover rightly refuses the copy.)
+    const target = admin('dedicated').admin();
+    await target.connect();
+    const grant = {
+      resourceType: 2, // TOPIC
+      resourceName: 'acme.',
+      resourcePatternType: 4, // PREFIXED
+      principal: 'User:acme.writer',
+      host: '*',
+      operation: 3, // READ
+      permissionType: 3, // ALLOW
+    };
+    try {
+      await target.createAcls({ acl: [grant] });
+      const broken = await cli(['verify', '--skip-quotas', '--json']);
+      const failed = (JSON.parse(broken.stdout) as { results: VerifyResult[] }).results
+        .filter((r) => r.status === 'fail')
+        .map((r) => r.id);
+      console.log(`negative control (read grant on the target while copying): failed ${failed.join(', ')}`);
+      expect(broken.status).not.toBe(0);
+      expect(failed).toEqual(expect.arrayContaining(['conformance.migration-target-grants:acme']));
+    } finally {
+      await target.deleteAcls({ filters: [grant] });
+      await target.disconnect();
+    }
+
     // 3. done without the cutover: refused by the configuration itself
     writeTenant({ state: 'done' });
     const skipped = await cli(['deploy']);
@@ -296,6 +329,24 @@ describe('topic-per-tenant → dedicated with MirrorMaker 2, through the CLI', (
     console.log(`migrate cutover:\n${cutover.stdout}${tail(cutover.stderr, 5)}`);
     expect(cutover.stdout).toMatch(/counts and sha256 equal on both clusters/);
     await verify('cutover');
+
+    // independent of the cutover's own comparison, before done lets anyone write the target again: per-partition
+    // digests equal on both clusters
+    for (const t of TOPICS) {
+      const topic = `acme.${t.name}`;
+      const s = await partitionDigests(
+        clusterEndpoint(env, 'shared', secrets),
+        adminCredentials(secrets, 'shared'),
+        topic,
+      );
+      const d = await partitionDigests(
+        clusterEndpoint(env, 'dedicated', secrets),
+        adminCredentials(secrets, 'dedicated'),
+        topic,
+      );
+      expect(compareDigests([{ topic, partitions: s }], [{ topic, partitions: d }])).toEqual([]);
+      expect(s.reduce((n, p) => n + p.count, 0)).toBeGreaterThanOrEqual(t.records);
+    }
 
     // 5. done
     writeTenant({ state: 'done' });
@@ -348,22 +399,5 @@ describe('topic-per-tenant → dedicated with MirrorMaker 2, through the CLI', (
     });
     await consumer.disconnect();
     expect(resumed).toEqual(expected);
-
-    // independent of the cutover's own comparison: per-partition digests equal on both clusters
-    for (const t of TOPICS) {
-      const topic = `acme.${t.name}`;
-      const s = await partitionDigests(
-        clusterEndpoint(env, 'shared', secrets),
-        adminCredentials(secrets, 'shared'),
-        topic,
-      );
-      const d = await partitionDigests(
-        clusterEndpoint(env, 'dedicated', secrets),
-        adminCredentials(secrets, 'dedicated'),
-        topic,
-      );
-      expect(compareDigests([{ topic, partitions: s }], [{ topic, partitions: d }])).toEqual([]);
-      expect(s.reduce((n, p) => n + p.count, 0)).toBeGreaterThanOrEqual(t.records);
-    }
   });
 });
