@@ -1,9 +1,6 @@
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EnvironmentError } from '../errors';
 import { cachePaths } from '../paths';
-import { run, which } from '../toolchain/exec';
+import { ensureMavenLibs } from '../toolchain/maven';
 import { VERSIONS } from '../toolchain/versions';
 
 /** The Maven project that pulls the broker and a logging binding; written into the cache, never vendored. */
@@ -26,38 +23,14 @@ function runtimePom(): string {
 
 /** Directory holding every jar of the broker's runtime classpath. Fetches through Maven on first use. */
 export function ensureKafkaLibs(log: (msg: string) => void = () => {}): string {
-  // The cache key includes the pom, so changing what we fetch fetches afresh.
-  const recipe = crypto.createHash('sha256').update(runtimePom()).digest('hex').slice(0, 8);
-  const libs = cachePaths.kafkaLibs(`${VERSIONS.kafka}-${recipe}`);
-  const marker = path.join(libs, '.complete');
-  if (fs.existsSync(marker)) return libs;
-  if (!which('mvn')) throw new EnvironmentError('maven (mvn) is not on PATH', 'apt-get install maven');
-  if (!which('java')) throw new EnvironmentError('java is not on PATH', 'apt-get install openjdk-17-jre-headless');
-  const work = path.dirname(libs);
-  fs.mkdirSync(work, { recursive: true });
-  fs.rmSync(libs, { recursive: true, force: true });
-  const pom = path.join(work, 'pom.xml');
-  fs.writeFileSync(pom, runtimePom());
-  log(`fetching Apache Kafka ${VERSIONS.kafka} from Maven Central into ${libs}`);
-  run(
-    'mvn',
-    [
-      '-B',
-      '-q',
-      '-f',
-      pom,
-      `-Dmaven.repo.local=${cachePaths.m2()}`,
-      `org.apache.maven.plugins:maven-dependency-plugin:${VERSIONS.mavenDependencyPlugin}:copy-dependencies`,
-      '-DincludeScope=runtime',
-      `-DoutputDirectory=${libs}`,
-    ],
-    { hint: `a coordinate was refused by the registry; check org.apache.kafka:kafka_2.13:${VERSIONS.kafka}` },
-  );
-  if (!fs.existsSync(path.join(libs, `kafka_2.13-${VERSIONS.kafka}.jar`))) {
-    throw new EnvironmentError(`maven finished but kafka_2.13-${VERSIONS.kafka}.jar is missing from ${libs}`);
-  }
-  fs.writeFileSync(marker, new Date().toISOString());
-  return libs;
+  return ensureMavenLibs({
+    pom: runtimePom(),
+    libsDir: (recipe) => cachePaths.kafkaLibs(`${VERSIONS.kafka}-${recipe}`),
+    expectJar: `kafka_2.13-${VERSIONS.kafka}.jar`,
+    what: `Apache Kafka ${VERSIONS.kafka}`,
+    coordinate: `org.apache.kafka:kafka_2.13:${VERSIONS.kafka}`,
+    log,
+  });
 }
 
 export function kafkaClasspath(libs: string): string {
