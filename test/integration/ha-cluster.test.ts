@@ -20,7 +20,6 @@
  * sleep; the wall time of the fault phase is printed, not asserted. Own ports 18292–18294 (clients) and 18295–18297
  * (controllers), own `.local` and state; all three nodes are stopped in `afterAll` whatever happens.
  */
-import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -35,12 +34,12 @@ import { loadEnvironment, type Environment } from '../../src/model/environment';
 import { platformGroupPrefix } from '../../src/naming';
 import { adminCredentials } from '../../src/platform/identities';
 import { secretSourceFor, type SecretSource } from '../../src/secrets';
+import { expectOk, projectCli, tail, until } from './cli-support';
 import { savedLocalDirs, suffix } from './support';
 
 jest.setTimeout(1_500_000);
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
-const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');
 
 // Below the ephemeral port range, apart from every other test cluster: nodes 1–3 on 18292–18294 / 18295–18297.
 const CLIENT_PORT = 18292;
@@ -61,59 +60,8 @@ const stateDir = path.join(work, 'state');
 const saved = savedLocalDirs();
 const runId = crypto.randomBytes(3).toString('hex');
 
-interface CliResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
 /** The built CLI with the test's `.local` and state folder; SIGTERM (then SIGKILL) at the deadline. */
-function cli(args: string[], deadlineMs: number): Promise<CliResult> {
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [CLI, ...args, '--env', ENV, '--root', root], {
-    cwd: root,
-    env: { ...process.env, KAFKA_TENANCY_LOCAL_DIR: localDir, KAFKA_TENANCY_STATE_DIR: stateDir, FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const term = setTimeout(() => child.kill('SIGTERM'), deadlineMs);
-  const kill = setTimeout(() => child.kill('SIGKILL'), deadlineMs + 15_000);
-  return new Promise((resolve) =>
-    child.on('close', (status) => {
-      clearTimeout(term);
-      clearTimeout(kill);
-      resolve({ status, stdout, stderr, ms: Date.now() - t0 });
-    }),
-  );
-}
-
-const tail = (text: string, lines = 50) => text.trim().split('\n').slice(-lines).join('\n');
-
-function expectOk(what: string, res: CliResult): void {
-  if (res.status !== 0)
-    throw new Error(`${what} failed (exit ${res.status}):\n${tail(`${res.stdout}\n${res.stderr}`)}`);
-}
-
-/** Poll (bounded) until `fn` returns a value; the error names what was awaited and the last observation. */
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const cli = projectCli({ env: ENV, root, localDir, stateDir });
 
 interface VerifyResult {
   readonly id: string;

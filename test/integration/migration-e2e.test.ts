@@ -17,7 +17,6 @@
  * Figures printed, never asserted: MirrorMaker copy throughput, how far the copy was when killed, the cutover pause
  * (from the cutover apply, when writes started being refused, to the done apply, when they were allowed again).
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,12 +29,12 @@ import { clusterEndpoint } from '../../src/platform/connection';
 import { adminCredentials } from '../../src/platform/identities';
 import { secretSourceFor, type SecretSource } from '../../src/secrets';
 import { compareDigests, partitionDigests } from '../../src/migration/digest';
+import { expectOk, projectCli, tail, until, verifyPasses, type VerifyResult } from './cli-support';
 import { savedLocalDirs } from './support';
 
 jest.setTimeout(1_800_000);
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
-const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');
 const ENV = 'migtest';
 const PORTS = { shared: [18992, 18993], dedicated: [19192, 19193] } as const;
 const TOPICS = [
@@ -52,82 +51,8 @@ const localDir = path.join(work, '.local');
 const stateDir = path.join(work, 'state');
 const saved = savedLocalDirs();
 
-interface CliResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
-function cli(args: string[], deadlineMs = 600_000): Promise<CliResult> {
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [CLI, ...args, '--env', ENV, '--root', root], {
-    cwd: root,
-    env: { ...process.env, KAFKA_TENANCY_LOCAL_DIR: localDir, KAFKA_TENANCY_STATE_DIR: stateDir, FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const term = setTimeout(() => child.kill('SIGTERM'), deadlineMs);
-  const kill = setTimeout(() => child.kill('SIGKILL'), deadlineMs + 15_000);
-  return new Promise((resolve) =>
-    child.on('close', (status) => {
-      clearTimeout(term);
-      clearTimeout(kill);
-      resolve({ status, stdout, stderr, ms: Date.now() - t0 });
-    }),
-  );
-}
-
-const tail = (text: string, lines = 60) => text.trim().split('\n').slice(-lines).join('\n');
-function expectOk(what: string, res: CliResult): CliResult {
-  if (res.status !== 0)
-    throw new Error(`${what} failed (exit ${res.status}):\n${tail(`${res.stdout}\n${res.stderr}`)}`);
-  return res;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-interface VerifyResult {
-  readonly id: string;
-  readonly status: string;
-  readonly observed: string;
-}
-
-async function verify(label: string): Promise<VerifyResult[]> {
-  const res = await cli(['verify', '--skip-quotas', '--json']);
-  let results: VerifyResult[] = [];
-  try {
-    results = (JSON.parse(res.stdout) as { results: VerifyResult[] }).results;
-  } catch {
-    throw new Error(`verify (${label}) printed no report (exit ${res.status}):\n${tail(res.stderr)}`);
-  }
-  const bad = results.filter((r) => r.status !== 'pass' && r.status !== 'skipped');
-  console.log(
-    `verify (${label}): exit ${res.status} in ${(res.ms / 1000).toFixed(1)} s, ${results.length} checks, ` +
-      `${results.filter((r) => r.id.includes('migration')).length} of them about the migration, ${bad.length} not passed\n` +
-      bad.map((r) => `  ${r.status} ${r.id}: ${r.observed}`).join('\n'),
-  );
-  expect(bad.map((r) => `${r.id}: ${r.observed}`)).toEqual([]);
-  expect(res.status).toBe(0);
-  return results;
-}
+const cli = projectCli({ env: ENV, root, localDir, stateDir });
+const verify = (label: string) => verifyPasses(cli, label);
 
 function writeEnvironment(): void {
   const local = parseYaml(fs.readFileSync(path.join(REPO_ROOT, 'environments', 'local.yaml'), 'utf8')) as {
