@@ -14,6 +14,8 @@ export interface MigrationContext {
   readonly state: string;
   readonly engine: string;
   readonly keepSourceData: boolean;
+  /** The target cluster when it is another one than the stack's: resources under `migration-target` live there. */
+  readonly targetCluster?: string;
   /** Topics deleted by this phase, with what in the file approves it. */
   readonly approvedDeletions: Readonly<Record<string, string>>;
   /** Lines for the reviewer, in order. */
@@ -72,6 +74,7 @@ export function migrationContext(t: TenantModel): MigrationContext | undefined {
     state: m.state,
     engine: m.engine,
     keepSourceData: m.keepSourceData,
+    ...(m.sameCluster ? {} : { targetCluster: t.cluster }),
     approvedDeletions: Object.fromEntries(deletions.map((d) => [d, approval])),
     lines,
   };

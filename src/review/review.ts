@@ -43,7 +43,12 @@ function reviewStack(p: StackPlan, ctx: StackContext | undefined): StackReview {
   const items: ReviewItem[] = [];
   for (const c of facts.changes) {
     if (c.operation !== 'none') counts[c.operation]++;
-    const item = describeChange(c, facts);
+    const described = describeChange(c, facts);
+    // during a move between clusters the same names exist on both: say which cluster a target resource is on
+    const item =
+      described && ctx?.migration?.targetCluster && /(^|\.)migration-target_/.test(described.address)
+        ? { ...described, summary: `on ${ctx.migration.targetCluster}: ${described.summary}` }
+        : described;
     if (item?.change === 'keep') counts.keep++;
     if (item) items.push(item);
   }

@@ -110,6 +110,8 @@ describe('topic-per-tenant → dedicated, phase by phase', () => {
     const types = new Set(added.map(([k]) => k.split('.')[0]));
     expect([...types].sort()).toEqual(['kafka_quota', 'kafka_topic', 'kafka_user_scram_credential']);
     expect(copying.provider?.kafka?.some((p) => p.alias === 'dedicated-2')).toBe(true);
+    // plan review tells the clusters apart by this prefix (review/review.ts)
+    expect(added.every(([k]) => /^[a-z_]+\.migration-target_/.test(k))).toBe(true);
   });
 
   it('cutover: the source loses every Write and IdempotentWrite grant and keeps reading; the target still has none', () => {
