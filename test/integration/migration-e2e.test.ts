@@ -20,7 +20,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
 import { kafkaClient } from '../../src/kafka/client';
 import { withDeadline } from '../../src/kafka/deadline';
 import { down } from '../../src/local/cluster';
@@ -30,11 +30,11 @@ import { adminCredentials } from '../../src/platform/identities';
 import { secretSourceFor, type SecretSource } from '../../src/secrets';
 import { compareDigests, partitionDigests } from '../../src/migration/digest';
 import { expectOk, projectCli, tail, until, verifyPasses, type VerifyResult } from './cli-support';
+import { writeTwoClusterEnvironment } from './migration-support';
 import { savedLocalDirs } from './support';
 
 jest.setTimeout(1_800_000);
 
-const REPO_ROOT = path.join(__dirname, '..', '..');
 const ENV = 'migtest';
 const PORTS = { shared: [18992, 18993], dedicated: [19192, 19193] } as const;
 const TOPICS = [
@@ -53,28 +53,6 @@ const saved = savedLocalDirs();
 
 const cli = projectCli({ env: ENV, root, localDir, stateDir });
 const verify = (label: string) => verifyPasses(cli, label);
-
-function writeEnvironment(): void {
-  const local = parseYaml(fs.readFileSync(path.join(REPO_ROOT, 'environments', 'local.yaml'), 'utf8')) as {
-    clusters: Record<string, { local: Record<string, unknown> } & Record<string, unknown>>;
-  } & Record<string, unknown>;
-  const clusters = Object.fromEntries(
-    (['shared', 'dedicated'] as const).map((name) => {
-      const c = local.clusters[name]!;
-      const [client, controller] = PORTS[name];
-      return [
-        name,
-        {
-          ...c,
-          bootstrapServers: [`127.0.0.1:${client}`],
-          local: { ...c.local, clientPort: client, controllerPort: controller, heapMb: 384 },
-        },
-      ];
-    }),
-  );
-  fs.mkdirSync(path.join(root, 'environments'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'environments', `${ENV}.yaml`), stringifyYaml({ ...local, name: ENV, clusters }));
-}
 
 function writeTenant(migration?: { state: string }): void {
   const doc = {
@@ -111,7 +89,7 @@ describe('topic-per-tenant → dedicated with MirrorMaker 2, through the CLI', (
 
   beforeAll(() => {
     fs.mkdirSync(path.join(root, 'tenants'), { recursive: true });
-    writeEnvironment();
+    writeTwoClusterEnvironment(root, ENV, PORTS);
     writeTenant();
     process.env.KAFKA_TENANCY_LOCAL_DIR = localDir;
     process.env.KAFKA_TENANCY_STATE_DIR = stateDir;
