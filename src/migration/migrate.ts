@@ -387,12 +387,13 @@ export async function cutoverMigration(
       `deploy the tenant with migration.state: cutover first (kafka-tenancy deploy ${t.id}), then run cutover again`,
     );
   }
-  const earlier = readCutoverProof(ctx.model.env.name, t.id);
-  const writesRefusedSince = earlier?.writesRefusedSince ?? new Date().toISOString();
-  fs.writeFileSync(
-    path.join(dir, 'writes-refused-since'),
-    `${writesRefusedSince}\n`, // kept across re-runs so the cutover pause is measured from the first one
-  );
+  // The first run that saw writes refused, kept in its own file so a failed run followed by a re-run still
+  // measures the cutover from the first one (the proof only exists after a success).
+  const sinceFile = path.join(dir, 'writes-refused-since');
+  const writesRefusedSince = fs.existsSync(sinceFile)
+    ? fs.readFileSync(sinceFile, 'utf8').trim()
+    : new Date().toISOString();
+  fs.writeFileSync(sinceFile, `${writesRefusedSince}\n`);
   const drainMs = opts.drainTimeoutMs ?? 600_000;
   const proof =
     m.engine === 'copier'
@@ -677,6 +678,7 @@ export async function abortMigration(ctx: MigrateContext, tenantId: string): Pro
     }
   }
   fs.rmSync(path.join(dir, PROOF_FILE), { force: true });
+  fs.rmSync(path.join(dir, 'writes-refused-since'), { force: true });
   const { away } = placements(t);
   done.push(
     `next: set migration.state: aborted in ${t.file} and deploy: ${
